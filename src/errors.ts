@@ -15,6 +15,7 @@ export type WebPubSubErrorCode =
   | 'ABORTED'
   | 'UNSUPPORTED_API_VERSION'
   | 'INVALID_SIGNATURE'
+  | 'EVENT_REJECTED'
   | 'CONNECTION_CLOSED'
   | 'ACK_FAILED';
 

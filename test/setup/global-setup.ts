@@ -6,12 +6,13 @@
 
 import { WebPubSubServiceClient as OfficialServiceClient } from '@azure/web-pubsub';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
+import jsonwebtoken from 'jsonwebtoken';
 import type { TestProject } from 'vitest/node';
 import { startEmulator } from '../../emulator/server.js';
 import { startCaptureServer } from '../helpers/capture-server.js';
 import { REST_OPERATIONS, runOperation, type CapturedRequest, type SendingClient } from '../fixtures/rest-operations.js';
 import { TOKEN_CASES, type OracleToken } from '../fixtures/token-cases.js';
-import { ORACLE_HUB, TEST_ACCESS_KEY, TOKEN_ENDPOINT } from '../fixtures/constants.js';
+import { GOLDEN_PAYLOADS, ORACLE_HUB, TEST_ACCESS_KEY, TOKEN_ENDPOINT } from '../fixtures/constants.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,6 +21,7 @@ declare module 'vitest' {
     captureUrl: string;
     officialRequests: CapturedRequest[];
     officialTokens: OracleToken[];
+    jsonwebtokenVectors: string[];
   }
 }
 
@@ -50,6 +52,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     });
   }
 
+  // jsonwebtoken 9 (the official SDK's signer) over fixed payloads: exact compact tokens.
+  const jsonwebtokenVectors = GOLDEN_PAYLOADS.map((payload) =>
+    // noTimestamp keeps jsonwebtoken from adding iat, and also drops an iat the payload has.
+    jsonwebtoken.sign(payload, TEST_ACCESS_KEY, { algorithm: 'HS256', noTimestamp: !('iat' in payload) }),
+  );
+
+  project.provide('jsonwebtokenVectors', jsonwebtokenVectors);
   project.provide('emulatorUrl', emulator.url);
   project.provide('emulatorConnectionString', emulator.connectionString);
   project.provide('captureUrl', capture.url);

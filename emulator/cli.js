@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * Command line for the emulator: `node emulator/cli.js [--port N] [--host H]`.
+ *
+ * Log entries go to stdout as JSON lines. The connection string and endpoint URLs go to
+ * stderr, so stdout stays machine-readable. The emulator runs until SIGINT or SIGTERM.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_PORT, startEmulator } from './server.js';
+
+const USAGE = `Usage: node emulator/cli.js [--port N] [--host H]
+
+Starts a local Azure Web PubSub emulator.
+
+Options:
+  --port N   TCP port to listen on; 0 picks a free port.
+             Default: $WEBPUBSUB_EMULATOR_PORT, else ${DEFAULT_PORT}.
+  --host H   Interface to listen on. Default: 127.0.0.1.
+  --help     Print this help.
+`;
+
+/**
+ * @param {string} message
+ * @returns {never}
+ */
+function exitWithError(message) {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+/**
+ * @param {string} value
+ * @param {string} source where the value came from, for the error message
+ * @returns {number}
+ */
+function parsePort(value, source) {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) {
+    exitWithError(`Invalid port "${value}" in ${source}. Use an integer from 0 to 65535.`);
+  }
+  return port;
+}
+
+/** @returns {{ host: string, port: number }} */
+function readOptions() {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    exitWithError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+  }
+
+  if (parsed.values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+
+  const environmentPort = process.env.WEBPUBSUB_EMULATOR_PORT;
+  let port = DEFAULT_PORT;
+  if (parsed.values.port !== undefined) {
+    port = parsePort(parsed.values.port, '--port');
+  } else if (environmentPort !== undefined && environmentPort !== '') {
+    port = parsePort(environmentPort, 'WEBPUBSUB_EMULATOR_PORT');
+  }
+
+  return { host: parsed.values.host ?? '127.0.0.1', port };
+}
+
+async function main() {
+  const { host, port } = readOptions();
+
+  let emulator;
+  try {
+    emulator = await startEmulator({ host, port });
+  } catch (error) {
+    const code = /** @type {NodeJS.ErrnoException} */ (error).code;
+    if (code === 'EADDRINUSE') {
+      exitWithError(
+        `Port ${port} on ${host} is already in use. ` +
+          'Stop the other process or pass --port <n> (0 picks a free port).',
+      );
+    }
+    if (code === 'EADDRNOTAVAIL') {
+      exitWithError(
+        `Host ${host} is not an address of this machine. Pass --host 127.0.0.1 or ::1.`,
+      );
+    }
+    throw error;
+  }
+
+  const clientUrl = emulator.url.replace(/^http/, 'ws');
+  process.stderr.write(
+    [
+      'Azure Web PubSub emulator is running.',
+      `  Connection string: ${emulator.connectionString}`,
+      `  REST API:          ${emulator.url}/api/hubs/{hub}/...`,
+      `  Client WebSocket:  ${clientUrl}/client/hubs/{hub}?access_token=<token>`,
+      'Press Ctrl+C to stop.',
+      '',
+    ].join('\n'),
+  );
+
+  let isStopping = false;
+  const stop = (/** @type {NodeJS.Signals} */ signal) => {
+    if (isStopping) {
+      process.stderr.write(`Received ${signal} again; exiting without a clean shutdown.\n`);
+      process.exit(1);
+    }
+
+    isStopping = true;
+    emulator.close().then(
+      () => process.exit(0),
+      (error) => {
+        const message = error instanceof Error ? error.message : String(error);
+        process.stderr.write(`The emulator failed to stop cleanly: ${message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error) => {
+  const details = error instanceof Error ? error.stack : String(error);
+  process.stderr.write(`The emulator failed to start: ${details}\n`);
+  process.exit(1);
+});

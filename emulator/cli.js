@@ -97,18 +97,8 @@ async function main() {
     throw error;
   }
 
-  const clientUrl = emulator.url.replace(/^http/, 'ws');
-  process.stderr.write(
-    [
-      'Azure Web PubSub emulator is running.',
-      `  Connection string: ${emulator.connectionString}`,
-      `  REST API:          ${emulator.url}/api/hubs/{hub}/...`,
-      `  Client WebSocket:  ${clientUrl}/client/hubs/{hub}?access_token=<token>`,
-      'Press Ctrl+C to stop.',
-      '',
-    ].join('\n'),
-  );
-
+  // Handlers go in before the banner, so that a signal sent as soon as the banner appears
+  // still stops the emulator cleanly.
   let isStopping = false;
   const stop = (/** @type {NodeJS.Signals} */ signal) => {
     if (isStopping) {
@@ -129,6 +119,18 @@ async function main() {
 
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+
+  const clientUrl = emulator.url.replace(/^http/, 'ws');
+  process.stderr.write(
+    [
+      'Azure Web PubSub emulator is running.',
+      `  Connection string: ${emulator.connectionString}`,
+      `  REST API:          ${emulator.url}/api/hubs/{hub}/...`,
+      `  Client WebSocket:  ${clientUrl}/client/hubs/{hub}?access_token=<token>`,
+      'Press Ctrl+C to stop.',
+      '',
+    ].join('\n'),
+  );
 }
 
 main().catch((error) => {

@@ -12,6 +12,20 @@
  * @typedef {(entry: LogEntry) => void} LogSink
  */
 
+// A compact JWS: three base64url parts, the first starting with the encoded `{"`.
+const JWT_PATTERN = /eyJ[\w-]*\.[\w-]*\.[\w-]*/g;
+
+/**
+ * Replaces anything shaped like a JWT in a logged value, so that a token a caller put where an id
+ * belongs (a path segment, a user id) never reaches the log.
+ *
+ * @param {unknown} value
+ * @returns {unknown}
+ */
+function redactTokens(value) {
+  return typeof value === 'string' ? value.replace(JWT_PATTERN, '<redacted-jwt>') : value;
+}
+
 /** Time window in which identical rejections after the first one are only counted. */
 const REPEAT_WINDOW_MS = 10_000;
 
@@ -54,7 +68,10 @@ export class EventLogger {
    * @param {Record<string, unknown>} [fields]
    */
   write(level, event, fields = {}) {
-    const entry = { time: new Date().toISOString(), level, event, ...fields };
+    /** @type {Record<string, unknown>} */
+    const redacted = {};
+    for (const [name, value] of Object.entries(fields)) redacted[name] = redactTokens(value);
+    const entry = { time: new Date().toISOString(), level, event, ...redacted };
 
     try {
       this.sink(entry);

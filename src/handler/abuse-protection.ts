@@ -74,7 +74,8 @@ export function parseRequestOrigins(header: string): string[] {
     const origin = entry.trim().toLowerCase();
     if (origin === '') continue;
 
-    origins.push(origin.includes('://') ? hostOf(origin) : origin);
+    // A bare host is read as https, like allowed endpoints, so `host:443` equals `host`.
+    origins.push(hostOf(origin.includes('://') ? origin : `https://${origin}`));
   }
 
   return origins;

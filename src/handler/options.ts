@@ -3,6 +3,7 @@
  */
 
 import { ConfigError } from '../errors.js';
+import { assertHubName } from '../internal/hub-name.js';
 import type {
   ConnectedRequest,
   ConnectionContext,
@@ -123,22 +124,13 @@ export interface WebPubSubEventHandlerOptions {
   maxBodyBytes?: number;
 }
 
-// Hub name rule of the data-plane API: a letter, then up to 127 letters, digits or _`,.[]
-const HUB_PATTERN = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
-
 /**
  * Return `hub` when it is a valid hub name.
  *
  * @throws {ConfigError} with `field` `hub` otherwise.
  */
 export function validateHubName(hub: string): string {
-  if (typeof hub !== 'string' || !HUB_PATTERN.test(hub)) {
-    throw new ConfigError(
-      'hub',
-      `Invalid hub name ${JSON.stringify(hub)}: use 1 to 128 characters that start with a letter, such as "chat".`,
-    );
-  }
-
+  assertHubName(hub);
   return hub;
 }
 

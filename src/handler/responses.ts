@@ -9,6 +9,7 @@
 
 import { ConfigError } from '../errors.js';
 import { utf8 } from '../internal/base64.js';
+import { isArrayBuffer } from '../internal/binary.js';
 import { CONNECTION_STATE_HEADER } from './connection-state.js';
 import type { EventHandlerError } from './errors.js';
 import { toMqttConnectFailure } from './mqtt.js';
@@ -97,7 +98,9 @@ export function userEventSuccessResponse(
   const headers: Record<string, string> = {};
   if (stateHeader !== undefined) headers[CONNECTION_STATE_HEADER] = stateHeader;
 
-  if (result === undefined) return emptyResponse(204, headers);
+  // A reply without data is answered like no reply, because any failure status would make the
+  // service close the client's connection.
+  if (result === undefined || result.data === undefined) return emptyResponse(204, headers);
 
   const dataType = result.dataType ?? inferDataType(result.data);
   headers['Content-Type'] = CONTENT_TYPES[dataType];
@@ -106,7 +109,7 @@ export function userEventSuccessResponse(
 
 function inferDataType(data: unknown): WebPubSubDataType {
   if (typeof data === 'string') return 'text';
-  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return 'binary';
+  if (isArrayBuffer(data) || ArrayBuffer.isView(data)) return 'binary';
   return 'json';
 }
 
@@ -139,7 +142,7 @@ function encodeData(data: unknown, dataType: WebPubSubDataType): BodyInit {
   }
 
   if (typeof data === 'string') return utf8(data);
-  if (data instanceof ArrayBuffer) return data.slice(0);
+  if (isArrayBuffer(data)) return data.slice(0);
   if (ArrayBuffer.isView(data)) {
     // Copying gives an ArrayBuffer-backed view, as BodyInit requires, and detaches the body from
     // later changes by the callback.

@@ -101,10 +101,11 @@ export function checkClientTokenOptions(options: GenerateClientTokenOptions): vo
 
 function expirationInMinutes(options: GenerateClientTokenOptions): number {
   const minutes = options.expirationTimeInMinutes ?? DEFAULT_EXPIRATION_IN_MINUTES;
-  if (typeof minutes !== 'number' || !Number.isFinite(minutes) || minutes <= 0) {
+  // Below one second, `exp` would equal `iat` and the token would be expired when issued.
+  if (typeof minutes !== 'number' || !Number.isFinite(minutes) || minutes * 60 < 1) {
     throw new ConfigError(
       'expirationTimeInMinutes',
-      `The expirationTimeInMinutes ${JSON.stringify(minutes)} is invalid. Pass a positive number of minutes; the default is ${DEFAULT_EXPIRATION_IN_MINUTES}.`,
+      `The expirationTimeInMinutes ${JSON.stringify(minutes)} is invalid. Pass a number of minutes of at least 1/60 (one second); the default is ${DEFAULT_EXPIRATION_IN_MINUTES}.`,
       'INVALID_ARGUMENT',
     );
   }

@@ -4,6 +4,7 @@
  */
 
 import { ConfigError } from '../errors.js';
+import { isBinary } from '../internal/binary.js';
 
 /** Content types that the send operations accept. */
 export type MessageContentType = 'application/json' | 'application/octet-stream' | 'text/plain';
@@ -61,14 +62,6 @@ export function encodeMessage(message: unknown, contentType?: string): EncodedMe
     throw new ConfigError('message', `The message ${describeType(message)} cannot be serialized as JSON. Pass a string, an object, an array, a number, a boolean, null or bytes.`, 'INVALID_ARGUMENT');
   }
   return { contentType: 'application/json', body: json };
-}
-
-function isBinary(message: unknown): message is Blob | ArrayBuffer | ArrayBufferView {
-  return (
-    message instanceof ArrayBuffer ||
-    ArrayBuffer.isView(message) ||
-    (typeof Blob !== 'undefined' && message instanceof Blob)
-  );
 }
 
 function describeType(value: unknown): string {

@@ -62,6 +62,20 @@ describe('emulator logging', () => {
     }
   });
 
+  it('redacts a token put in a path segment', async () => {
+    const { emulator, logs } = await startTestEmulator();
+    const hub = uniqueHub();
+    const misplaced = await signToken({ key: 'other-key', audience: 'x' });
+    const path = `/api/hubs/${hub}/users/${misplaced}/:send?${API}`;
+
+    expect((await rest(emulator, path, { token: 'not-a-jwt', contentType: 'text/plain', body: 'x' })).status).toBe(401);
+    await emulator.close();
+
+    const lines = logs.map((entry) => JSON.stringify(entry));
+    expect(lines.filter((line) => line.includes(misplaced.split('.')[2]!))).toEqual([]);
+    expect(lines.some((line) => line.includes('<redacted-jwt>'))).toBe(true);
+  });
+
   it('starts entries with time, level, event', async () => {
     const { emulator, logs } = await startTestEmulator();
     await rest(emulator, `/api/hubs/${uniqueHub()}/:send?${API}`, { token: null, contentType: 'text/plain', body: 'x' });

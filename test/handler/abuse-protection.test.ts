@@ -24,6 +24,15 @@ describe('abuse protection OPTIONS', () => {
     expect(response?.headers.get('WebHook-Allowed-Origin')).toBe('demo.webpubsub.azure.com');
   });
 
+  it('matches an origin written with the default https port', async () => {
+    const handler = createHandler(['https://demo.webpubsub.azure.com']);
+
+    const response = await handler.handle(validationRequest('demo.webpubsub.azure.com:443'));
+
+    expect(response?.status).toBe(200);
+    expect(response?.headers.get('WebHook-Allowed-Origin')).toBe('demo.webpubsub.azure.com');
+  });
+
   it('splits several origins on commas and trims them', async () => {
     const handler = createHandler(['https://demo.webpubsub.azure.com']);
 

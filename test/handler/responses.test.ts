@@ -76,6 +76,17 @@ describe('user event round trip', () => {
 });
 
 describe('user event reply types', () => {
+  it('answers a reply without data with 204', async () => {
+    for (const reply of [{}, { data: undefined }, { data: undefined, dataType: 'text' as const }]) {
+      const { handler } = echoHandler(() => reply as never);
+
+      const response = await handler.handle(await messageEvent('hi', 'text/plain'));
+
+      expect(response?.status).toBe(204);
+      expect(await response?.text()).toBe('');
+    }
+  });
+
   it('infers text from a string', async () => {
     const { handler } = echoHandler(() => ({ data: 'ack' }));
 

@@ -74,6 +74,7 @@ describe('getClientAccessToken', () => {
   it.each([
     [{ expirationTimeInMinutes: 0 }, 'expirationTimeInMinutes'],
     [{ expirationTimeInMinutes: -1 }, 'expirationTimeInMinutes'],
+    [{ expirationTimeInMinutes: 0.001 }, 'expirationTimeInMinutes'],
     [{ expirationTimeInMinutes: Number.NaN }, 'expirationTimeInMinutes'],
     [{ clientProtocol: 'signalr' }, 'clientProtocol'],
     [{ roles: 'webpubsub.sendToGroup' }, 'roles'],

@@ -7,7 +7,8 @@
  * `{ code, message, target? }` and the same code in the `x-ms-error-code` header.
  */
 import { randomUUID } from 'node:crypto';
-import { AuthError, verifyRestRequest } from './auth.js';
+import { AuthError, readBearerToken, verifyRestRequest } from './auth.js';
+import { createEntraVerifier } from './entra-auth.js';
 import { pathWithoutQuery } from './log.js';
 import { MAX_MESSAGE_BYTES, PayloadError, parseRestPayload } from './payload.js';
 import { matchRoute, validateQuery } from './rest-routes.js';
@@ -21,7 +22,12 @@ import { matchRoute, validateQuery } from './rest-routes.js';
  * @property {import('./hub-state.js').HubRegistry} registry
  * @property {readonly string[]} accessKeys
  * @property {import('./log.js').EventLogger} logger
+ * @property {import('./entra-auth.js').EntraIssuerOptions} [entraIssuer] also accept Microsoft
+ *   Entra ID bearer tokens from this issuer
  */
+
+/** Largest JSON body of an operation such as `:addToGroups`, in bytes. */
+const MAX_JSON_BODY_BYTES = 1024 * 1024;
 
 /**
  * Creates the handler for the HTTP server's `request` event.
@@ -30,10 +36,12 @@ import { matchRoute, validateQuery } from './rest-routes.js';
  * @returns {(request: IncomingMessage, response: ServerResponse) => void}
  */
 export function createRestHandler(options) {
+  const verifyEntraToken = options.entraIssuer ? createEntraVerifier(options.entraIssuer) : undefined;
+
   return (request, response) => {
     response.setHeader('x-ms-request-id', randomUUID());
 
-    handleRequest(options, request, response).catch((error) => {
+    handleRequest(options, verifyEntraToken, request, response).catch((error) => {
       options.logger.error(error, { method: request.method, path: pathWithoutQuery(request.url) });
 
       if (response.headersSent) {
@@ -51,10 +59,11 @@ export function createRestHandler(options) {
 
 /**
  * @param {RestApiOptions} options
+ * @param {((token: string) => Promise<unknown>) | undefined} verifyEntraToken
  * @param {IncomingMessage} request
  * @param {ServerResponse} response
  */
-async function handleRequest(options, request, response) {
+async function handleRequest(options, verifyEntraToken, request, response) {
   const method = request.method ?? '';
   const target = request.url ?? '';
   const path = pathWithoutQuery(target);
@@ -66,14 +75,10 @@ async function handleRequest(options, request, response) {
     return;
   }
 
-  try {
-    await verifyRestRequest(request, options.accessKeys);
-  } catch (error) {
-    if (!(error instanceof AuthError)) {
-      throw error;
-    }
+  const authError = await authenticate(options, verifyEntraToken, request);
+  if (authError) {
     response.setHeader('www-authenticate', 'Bearer');
-    reject({ status: 401, code: 'Unauthorized', message: error.message });
+    reject({ status: 401, code: 'Unauthorized', message: authError.message });
     return;
   }
 
@@ -120,8 +125,41 @@ async function handleRequest(options, request, response) {
     }
   }
 
-  const result = route.run({ registry: options.registry, params, query, payload });
-  response.writeHead(result.status).end();
+  let jsonBody;
+  if (route.hasJsonBody) {
+    const parsed = await readJsonBody(request);
+    if ('error' in parsed) {
+      reject(parsed.error);
+      return;
+    }
+    jsonBody = parsed.value;
+  }
+
+  const result = await route.run({
+    registry: options.registry,
+    params,
+    query,
+    payload,
+    jsonBody,
+    host: request.headers.host ?? '',
+    apiVersion: /** @type {string} */ (query.get('api-version')),
+    accessKeys: options.accessKeys,
+  });
+  if ('error' in result) {
+    reject(result.error);
+    return;
+  }
+
+  if (result.body === undefined) {
+    response.writeHead(result.status).end();
+  } else {
+    const body = JSON.stringify(result.body);
+    response.writeHead(result.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+    });
+    response.end(body);
+  }
 
   options.logger.info('rest.request', {
     method,
@@ -130,6 +168,69 @@ async function handleRequest(options, request, response) {
     operation: route.operation,
     hub: params.hub,
   });
+}
+
+/**
+ * Verifies the bearer token: an access-key token for the exact URL, or, when an Entra ID issuer
+ * is configured, a Microsoft Entra ID token of that issuer.
+ *
+ * @param {RestApiOptions} options
+ * @param {((token: string) => Promise<unknown>) | undefined} verifyEntraToken
+ * @param {IncomingMessage} request
+ * @returns {Promise<AuthError | null>} the reason of a rejection, or null
+ */
+async function authenticate(options, verifyEntraToken, request) {
+  try {
+    await verifyRestRequest(request, options.accessKeys);
+    return null;
+  } catch (error) {
+    if (!(error instanceof AuthError)) {
+      throw error;
+    }
+
+    const token = readBearerToken(request.headers.authorization);
+    if (!verifyEntraToken || !token) {
+      return error;
+    }
+
+    try {
+      await verifyEntraToken(token);
+      return null;
+    } catch (entraError) {
+      if (!(entraError instanceof AuthError)) {
+        throw entraError;
+      }
+      return new AuthError(`${error.message} ${entraError.message}`);
+    }
+  }
+}
+
+/**
+ * Reads and parses a JSON request body of at most 1 MiB with an `application/json` content type.
+ *
+ * @param {IncomingMessage} request
+ * @returns {Promise<{ value: unknown } | { error: RestError }>}
+ */
+async function readJsonBody(request) {
+  const mediaType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (mediaType !== 'application/json') {
+    request.resume();
+    const message = 'The request body must be JSON with the content type application/json.';
+    return { error: { status: 400, code: 'UnsupportedMediaType', message, target: 'Content-Type' } };
+  }
+
+  const body = await readBody(request, MAX_JSON_BODY_BYTES);
+  if (body === null) {
+    const message = `The request body is larger than ${MAX_JSON_BODY_BYTES} bytes.`;
+    return { error: { status: 413, code: 'PayloadTooLarge', message } };
+  }
+
+  try {
+    return { value: JSON.parse(body.toString('utf8')) };
+  } catch {
+    const message = 'The request body is not valid JSON.';
+    return { error: { status: 400, code: 'InvalidRequestBody', message } };
+  }
 }
 
 /**

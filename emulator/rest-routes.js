@@ -3,10 +3,16 @@
  * The REST operations of the data-plane API as a route table, with path matching and the
  * validation of path and query parameters.
  *
- * To add an operation, add a row to {@link REST_ROUTES}. Path parameters in braces are
- * percent-decoded and checked by {@link PATH_PARAMETER_RULES} before the operation runs.
+ * The send operations are here; the other operations are in rest-management.js,
+ * rest-list-connections.js and rest-generate-token.js. To add an operation, add a row to one of
+ * their tables. Path parameters in braces are percent-decoded and checked by
+ * {@link PATH_PARAMETER_RULES} before the operation runs.
  */
 import { isValidGroupName, isValidHubName } from './names.js';
+import { FilterError, filterConnections, parseFilter } from './odata-filter.js';
+import { GENERATE_TOKEN_QUERY_RULES, GENERATE_TOKEN_ROUTE } from './rest-generate-token.js';
+import { LIST_CONNECTIONS_QUERY_RULES, LIST_CONNECTIONS_ROUTE } from './rest-list-connections.js';
+import { MANAGEMENT_ROUTES } from './rest-management.js';
 
 /**
  * @typedef {import('./hub-state.js').HubRegistry} HubRegistry
@@ -18,14 +24,23 @@ import { isValidGroupName, isValidHubName } from './names.js';
  * @property {Record<string, string>} params decoded path parameters
  * @property {URLSearchParams} query
  * @property {Payload | undefined} payload set when the route has a message body
+ * @property {unknown} [jsonBody] the parsed body, when the route has a JSON body
+ * @property {string} host the Host header, for absolute URLs in responses and token audiences
+ * @property {string} apiVersion the request's api-version
+ * @property {readonly string[]} accessKeys the emulator's keys; the first one signs tokens
+ *
+ * @typedef {{ status: number, body?: unknown } | { error: RestError }} RouteResult
+ *   `body` is sent as JSON
  *
  * @typedef {object} RestRoute
  * @property {string} method
  * @property {string} path template such as `/api/hubs/{hub}/:send`
  * @property {string} operation operation name, for logs
- * @property {boolean} hasMessageBody whether the body is a message (JSON, text or binary)
+ * @property {boolean} [hasMessageBody] whether the body is a message (JSON, text or binary)
+ * @property {boolean} [hasJsonBody] whether the body is a JSON object for the operation
+ * @property {string} [minApiVersion] the first api-version that has the operation
  * @property {readonly string[]} queryParameters optional query parameters besides api-version
- * @property {(context: OperationContext) => { status: number }} run
+ * @property {(context: OperationContext) => RouteResult | Promise<RouteResult>} run
  */
 
 /** REST API versions the emulator accepts: the stable versions published so far. */
@@ -44,7 +59,7 @@ const MAX_MESSAGE_TTL_SECONDS = 300;
 const FROM_SERVER = { from: 'server' };
 
 /** @type {readonly RestRoute[]} */
-export const REST_ROUTES = [
+const SEND_ROUTES = [
   {
     method: 'POST',
     path: '/api/hubs/{hub}/:send',
@@ -95,8 +110,23 @@ export const REST_ROUTES = [
   },
 ];
 
+/** @type {readonly RestRoute[]} */
+export const REST_ROUTES = [...SEND_ROUTES, ...MANAGEMENT_ROUTES, LIST_CONNECTIONS_ROUTE, GENERATE_TOKEN_ROUTE];
+
 /**
- * Delivers a REST message to each connection that the `excluded` query does not name.
+ * First api-versions of query parameters that arrived after their operation. The emulator
+ * rejects them for an older version, so that a client that sends them there is caught.
+ */
+const QUERY_PARAMETER_MIN_API_VERSIONS = /** @type {Record<string, string>} */ ({
+  filter: '2022-11-01',
+  group: '2022-11-01',
+  messageTtlSeconds: '2024-01-01',
+  clientType: '2024-01-01',
+});
+
+/**
+ * Delivers a REST message to each connection that the `excluded` query does not name and the
+ * `filter` query, if any, selects.
  *
  * @param {import('./client-connection.js').ClientConnection[]} connections
  * @param {URLSearchParams} query
@@ -108,7 +138,8 @@ function deliverToAll(connections, query, payload) {
   }
 
   const excluded = new Set(query.getAll('excluded'));
-  for (const connection of connections) {
+  // The filter was parsed when the query was validated, so it cannot fail here.
+  for (const connection of filterConnections(connections, query.get('filter'))) {
     if (!excluded.has(connection.id)) {
       connection.deliver(FROM_SERVER, payload);
     }
@@ -132,14 +163,39 @@ const PATH_PARAMETER_RULES = {
       : 'The group name must be 1 to 1024 characters and not only whitespace.',
   userId: (value) => (value.length > 0 ? null : 'The user id must not be empty.'),
   connectionId: (value) => (value.length > 0 ? null : 'The connection id must not be empty.'),
+  permission: (value) =>
+    value === 'joinLeaveGroup' || value === 'sendToGroup'
+      ? null
+      : `The permission "${value}" is invalid. Use joinLeaveGroup or sendToGroup.`,
 };
 
 /** Rules for optional query parameters, by name. Each returns an error message or null. */
 /** @type {Record<string, (values: string[]) => string | null>} */
 const QUERY_PARAMETER_RULES = {
+  ...LIST_CONNECTIONS_QUERY_RULES,
+  ...GENERATE_TOKEN_QUERY_RULES,
   excluded: () => null,
-  // TODO: evaluate OData filters. Rejecting them is safer than delivering to the wrong clients.
-  filter: () => 'The emulator does not support the filter parameter yet.',
+  reason: (values) => (values.length === 1 ? null : 'reason must appear at most once.'),
+  targetName: (values) =>
+    values.length === 1 && isValidGroupName(values[0])
+      ? null
+      : 'targetName must be one group name of 1 to 1024 characters, not only whitespace.',
+  group: (values) =>
+    values.every(isValidGroupName) ? null : 'Each group must be 1 to 1024 characters and not only whitespace.',
+  filter: (values) => {
+    if (values.length !== 1) {
+      return 'filter must appear at most once.';
+    }
+    try {
+      parseFilter(values[0]);
+      return null;
+    } catch (error) {
+      if (error instanceof FilterError) {
+        return `The filter is invalid: ${error.message}`;
+      }
+      throw error;
+    }
+  },
   messageTtlSeconds: (values) => {
     const [value] = values;
     if (values.length === 1 && /^\d+$/.test(value) && Number(value) <= MAX_MESSAGE_TTL_SECONDS) {
@@ -249,9 +305,30 @@ export function validateQuery(route, query) {
     };
   }
 
+  if (route.minApiVersion !== undefined && apiVersion < route.minApiVersion) {
+    return {
+      status: 400,
+      code: 'UnsupportedApiVersion',
+      message:
+        `The ${route.method} ${route.path} route does not support api-version ${apiVersion}. ` +
+        `Use ${route.minApiVersion} or later.`,
+      target: 'api-version',
+    };
+  }
+
   for (const name of route.queryParameters) {
     const values = query.getAll(name);
-    const message = values.length > 0 ? QUERY_PARAMETER_RULES[name]?.(values) : null;
+    if (values.length === 0) {
+      continue;
+    }
+
+    const minApiVersion = QUERY_PARAMETER_MIN_API_VERSIONS[name];
+    if (minApiVersion !== undefined && apiVersion < minApiVersion) {
+      const message = `The ${name} parameter needs api-version ${minApiVersion} or later.`;
+      return { status: 400, code: 'UnsupportedApiVersion', message, target: name };
+    }
+
+    const message = QUERY_PARAMETER_RULES[name]?.(values);
     if (message) {
       return { status: 400, code: 'InvalidParameter', message, target: name };
     }

@@ -36,6 +36,9 @@ const SHUTDOWN_CLOSE_TIMEOUT_MS = 1000;
  *   `connectionString`. Default `[DEV_PRIMARY_KEY, DEV_SECONDARY_KEY]`.
  * @property {import('./log.js').LogSink} [log] receives one entry object per event.
  *   Default: one JSON line per entry on stdout.
+ * @property {import('./entra-auth.js').EntraIssuerOptions} [entraIssuer] a local Microsoft Entra
+ *   ID issuer whose bearer tokens the REST API also accepts, for tests of the Entra ID path.
+ *   Default: none, so only access-key tokens are accepted.
  */
 
 /**
@@ -70,6 +73,7 @@ export async function startEmulator(options = {}) {
     port = 0,
     accessKeys = [DEV_PRIMARY_KEY, DEV_SECONDARY_KEY],
     log = defaultLogger,
+    entraIssuer,
   } = options;
 
   const hasValidKeys =
@@ -92,7 +96,7 @@ export async function startEmulator(options = {}) {
     logger,
     isClosing: () => isClosing,
   });
-  server.on('request', createRestHandler({ registry, accessKeys: keys, logger }));
+  server.on('request', createRestHandler({ registry, accessKeys: keys, logger, entraIssuer }));
   server.on('upgrade', clientEndpoint.handleUpgrade);
   server.on('clientError', (/** @type {NodeJS.ErrnoException} */ error, socket) => {
     // A client that resets an idle keep-alive connection is not an error worth a response.

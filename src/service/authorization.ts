@@ -1,6 +1,6 @@
 /**
- * Access-key authorization: a fresh HS256 JWT for each REST call, whose `aud` is the exact URL
- * sent, and key-signed client access tokens.
+ * Access-key authorization: a fresh HS256 JWT for each attempt of a REST call, whose `aud` is
+ * the exact service URL of the request, and key-signed client access tokens.
  */
 
 import { HmacKeyCache } from '../internal/hmac.js';

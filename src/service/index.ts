@@ -1,3 +1,4 @@
+export { ClientSecretCredential, type ClientSecretCredentialOptions } from './client-secret-credential.js';
 export { AzureKeyCredential, type KeyCredential } from './credentials.js';
 export type {
   ClientTokenResponse,
@@ -7,6 +8,23 @@ export type {
 export { parseConnectionString, type ConnectionStringParts } from './connection-string.js';
 export type { MessageContentType } from './content.js';
 export type { WebPubSubGroup } from './group-client.js';
+export { odata } from './odata.js';
+export type {
+  ContinuablePage,
+  GroupCloseAllConnectionsOptions,
+  GroupListConnectionsOptions,
+  HubCloseAllConnectionsOptions,
+  HubCloseConnectionOptions,
+  HubCloseUserConnectionsOptions,
+  HubGrantPermissionOptions,
+  HubHasPermissionOptions,
+  HubPermissionOptions,
+  HubRevokePermissionOptions,
+  PageSettings,
+  PagedAsyncIterableIterator,
+  Permission,
+  WebPubSubGroupMember,
+} from './operation-options.js';
 export {
   DEFAULTS,
   type GroupSendToAllOptions,
@@ -14,7 +32,15 @@ export {
   type HubSendToConnectionOptions,
   type HubSendToUserOptions,
   type OperationOptions,
+  type RetryOptions,
   type SendOptionsBase,
+  type ServiceClientDefaults,
   type WebPubSubServiceClientOptions,
 } from './options.js';
 export { WebPubSubServiceClient } from './service-client.js';
+export {
+  isTokenCredential,
+  type AccessToken,
+  type GetTokenOptions,
+  type TokenCredential,
+} from './token-credential.js';

@@ -3,50 +3,49 @@
  */
 
 import { ConfigError } from '../errors.js';
-import { type HttpPipeline, type QueryEntries, sendRequest } from '../internal/http.js';
+import type { HttpPipeline, QueryEntries } from '../internal/http.js';
+import { assertOptionSupported, type OperationName } from './api-versions.js';
 import { encodeMessage } from './content.js';
 import type { HubSendToAllOptions } from './options.js';
+import { callOperation } from './rest-operation.js';
+import { assertConnectionIds, assertFilter } from './validation.js';
 
 const MAX_MESSAGE_TTL_SECONDS = 300;
 
-/** Which query options a send operation takes, as the REST API defines per route. */
+/** The query options that a send operation takes, per route of the REST API. */
 export interface SendCapabilities {
   excluded: boolean;
   filter: boolean;
 }
 
-/** POST `message` to the `:send` route at `path`. */
+/**
+ * POST `message` to the `:send` route at `path`. A send is not idempotent: the settings decide
+ * whether it retries after a network error.
+ */
 export async function sendMessage(
   pipeline: HttpPipeline,
+  operation: OperationName,
   path: string,
   message: unknown,
   options: HubSendToAllOptions,
   capabilities: SendCapabilities,
 ): Promise<void> {
+  const query = sendQuery(pipeline.apiVersion, operation, options, capabilities);
   const body = encodeMessage(message, options.contentType);
-  await sendRequest(pipeline, {
-    method: 'POST',
-    path,
-    query: sendQuery(options, capabilities),
-    body,
-    abortSignal: options.abortSignal,
-  });
+  await callOperation(pipeline, operation, { method: 'POST', path, query, body, idempotent: false }, options);
 }
 
-function sendQuery(options: HubSendToAllOptions, capabilities: SendCapabilities): QueryEntries {
+function sendQuery(apiVersion: string, operation: OperationName, options: HubSendToAllOptions, capabilities: SendCapabilities): QueryEntries {
   const query: Array<[string, string]> = [];
 
-  if (capabilities.excluded && options.excludedConnections !== undefined) {
-    if (!Array.isArray(options.excludedConnections) || options.excludedConnections.some((id) => typeof id !== 'string' || id === '')) {
-      throw new ConfigError('excludedConnections', 'The excludedConnections option must be an array of connection ids.', 'INVALID_ARGUMENT');
-    }
-    for (const connectionId of options.excludedConnections) query.push(['excluded', connectionId]);
+  if (capabilities.excluded) {
+    assertConnectionIds('excludedConnections', options.excludedConnections);
+    for (const connectionId of options.excludedConnections ?? []) query.push(['excluded', connectionId]);
   }
 
   if (capabilities.filter && options.filter !== undefined) {
-    if (typeof options.filter !== 'string' || options.filter.trim() === '') {
-      throw new ConfigError('filter', 'The filter option must be a non-empty OData expression, such as "userId ne \'bob\'".', 'INVALID_ARGUMENT');
-    }
+    assertFilter(options.filter);
+    assertOptionSupported(apiVersion, operation, 'filter', 'The filter option');
     query.push(['filter', options.filter]);
   }
 
@@ -59,6 +58,7 @@ function sendQuery(options: HubSendToAllOptions, capabilities: SendCapabilities)
         'INVALID_ARGUMENT',
       );
     }
+    assertOptionSupported(apiVersion, operation, 'messageTtlSeconds', 'The messageTtlSeconds option');
     query.push(['messageTtlSeconds', String(ttl)]);
   }
 

@@ -1,11 +1,11 @@
 /**
- * `WebPubSubServiceClient`: the server side of Azure Web PubSub for one hub. It mints client
- * access tokens and calls the data-plane REST API, with only `fetch` and WebCrypto.
+ * `WebPubSubServiceClient`: the server side of Azure Web PubSub for one hub. It issues client
+ * access tokens and calls every data-plane REST operation, with only `fetch` and WebCrypto.
+ * Operations, paths and statuses follow the data-plane REST API 2024-12-01:
+ * https://learn.microsoft.com/rest/api/webpubsub/dataplane/web-pub-sub
  */
 
-import { ConfigError } from '../errors.js';
 import { encodePathSegment, type HttpPipeline } from '../internal/http.js';
-import { KeySigner } from './authorization.js';
 import {
   buildClientClaims,
   buildClientTokenResponse,
@@ -14,25 +14,41 @@ import {
   type ClientTokenResponse,
   type GenerateClientTokenOptions,
 } from './client-access-token.js';
-import { normalizeEndpoint, parseConnectionString } from './connection-string.js';
-import { isKeyCredential, type KeyCredential } from './credentials.js';
+import type { KeyCredential } from './credentials.js';
+import { generateTokenFromService } from './generate-token.js';
 import { GroupClient, type WebPubSubGroup } from './group-client.js';
-import {
-  DEFAULTS,
-  type HubSendToAllOptions,
-  type HubSendToConnectionOptions,
-  type HubSendToUserOptions,
-  type WebPubSubServiceClientOptions,
+import { closeQuery, groupsAndFilterBody, permissionRequest } from './management-requests.js';
+import type {
+  HubCloseAllConnectionsOptions,
+  HubCloseConnectionOptions,
+  HubCloseUserConnectionsOptions,
+  HubGrantPermissionOptions,
+  HubHasPermissionOptions,
+  HubRevokePermissionOptions,
+  Permission,
+} from './operation-options.js';
+import type {
+  HubSendToAllOptions,
+  HubSendToConnectionOptions,
+  HubSendToUserOptions,
+  OperationOptions,
+  WebPubSubServiceClientOptions,
 } from './options.js';
+import { type ClientAuthorization, setUpClient } from './pipeline.js';
+import { callOperation, checkExists } from './rest-operation.js';
 import { sendMessage } from './send.js';
-import { assertHubName, assertNonEmpty } from './validation.js';
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+import type { TokenCredential } from './token-credential.js';
+import { assertGroupName, assertNonEmpty } from './validation.js';
 
 /**
- * Client for one hub of an Azure Web PubSub resource, authenticated with an access key.
- * It works wherever `fetch` and `crypto.subtle` exist: Cloudflare Workers, Deno, Bun, Vercel Edge,
- * browsers and Node 20+.
+ * Client for one hub of an Azure Web PubSub resource, authenticated with an access key or with
+ * Microsoft Entra ID. It works wherever `fetch` and `crypto.subtle` exist: Cloudflare Workers,
+ * Deno, Bun, Vercel Edge, browsers and Node 20+.
+ *
+ * Every operation throws `RestError` when the service returns an error status,
+ * `RequestError` when no response arrives (network error, timeout, abort), and `ConfigError` when
+ * an argument is invalid or the pinned api-version lacks the operation, before anything is sent.
+ * Failed calls are retried as {@link RetryOptions} describes.
  *
  * @example
  * ```ts
@@ -49,10 +65,10 @@ export class WebPubSubServiceClient {
   /** The service endpoint, ending with `/`. */
   readonly endpoint: string;
   /** The data-plane API version sent with every call. */
-  readonly apiVersion: string = DEFAULTS.apiVersion;
+  readonly apiVersion: string;
 
-  readonly #signer: KeySigner;
   readonly #pipeline: HttpPipeline;
+  readonly #authorization: ClientAuthorization;
   readonly #hubPath: string;
 
   /**
@@ -60,80 +76,49 @@ export class WebPubSubServiceClient {
    *
    * @param connectionString - `Endpoint=https://<name>.webpubsub.azure.com;AccessKey=<key>;Version=1.0;`.
    * @param hubName - the hub, matching `^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$`.
-   * @param options - `fetch` and `allowInsecureConnection`.
+   * @param options - see {@link WebPubSubServiceClientOptions}.
    * @throws {ConfigError} when the connection string, hub name or options are invalid.
    */
   constructor(connectionString: string, hubName: string, options?: WebPubSubServiceClientOptions);
   /**
-   * Creates a client from an endpoint and an access key credential.
+   * Creates a client from an endpoint and a credential: an access key credential such as
+   * `AzureKeyCredential`, or a Microsoft Entra ID `TokenCredential` such as
+   * {@link ClientSecretCredential} or a credential of `@azure/identity`.
    *
    * @param endpoint - `https://<name>.webpubsub.azure.com`.
-   * @param credential - `{ key }`, such as `AzureKeyCredential`.
+   * @param credential - `{ key }` or `{ getToken(scopes, options) }`.
    * @param hubName - the hub, matching `^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$`.
-   * @param options - `fetch` and `allowInsecureConnection`.
+   * @param options - see {@link WebPubSubServiceClientOptions}.
    * @throws {ConfigError} when the endpoint, credential, hub name or options are invalid.
    */
-  constructor(endpoint: string, credential: KeyCredential, hubName: string, options?: WebPubSubServiceClientOptions);
+  constructor(endpoint: string, credential: KeyCredential | TokenCredential, hubName: string, options?: WebPubSubServiceClientOptions);
   constructor(
     endpointOrConnectionString: string,
-    credentialOrHubName: KeyCredential | string,
+    credentialOrHubName: KeyCredential | TokenCredential | string,
     hubNameOrOptions?: string | WebPubSubServiceClientOptions,
     maybeOptions?: WebPubSubServiceClientOptions,
   ) {
-    let endpoint: string;
-    let credential: KeyCredential;
-    let hubName: unknown;
-    let options: WebPubSubServiceClientOptions;
-
-    if (typeof credentialOrHubName === 'string') {
-      const parts = parseConnectionString(endpointOrConnectionString);
-      endpoint = parts.endpoint;
-      credential = { key: parts.accessKey };
-      hubName = credentialOrHubName;
-      options = (hubNameOrOptions as WebPubSubServiceClientOptions | undefined) ?? {};
-    } else {
-      if (typeof endpointOrConnectionString !== 'string' || endpointOrConnectionString === '') {
-        throw new ConfigError('endpoint', 'The endpoint is empty. Pass "https://<name>.webpubsub.azure.com".');
-      }
-      if (!isKeyCredential(credentialOrHubName) || typeof credentialOrHubName.key !== 'string' || credentialOrHubName.key === '') {
-        throw new ConfigError('credential', 'The credential must be an object with a non-empty "key", such as new AzureKeyCredential(accessKey).');
-      }
-      endpoint = normalizeEndpoint(endpointOrConnectionString);
-      credential = credentialOrHubName;
-      hubName = hubNameOrOptions;
-      options = maybeOptions ?? {};
-    }
-
-    assertHubName(hubName);
-    checkTransportSecurity(endpoint, options);
-    const fetchFunction = options.fetch ?? globalThis.fetch;
-    if (typeof fetchFunction !== 'function') {
-      throw new ConfigError('fetch', 'No fetch function is available. Pass options.fetch.');
-    }
-
-    this.hubName = hubName;
-    this.endpoint = endpoint;
-    this.#hubPath = `api/hubs/${encodePathSegment(hubName)}`;
-    this.#signer = new KeySigner(credential);
-    const signer = this.#signer;
-    this.#pipeline = {
-      endpoint,
-      apiVersion: this.apiVersion,
-      // Calling through the options object keeps `this` bound for fetch implementations that
-      // need it, such as the Workers global.
-      fetch: options.fetch ? (input, init) => options.fetch!(input, init) : (input, init) => globalThis.fetch(input, init),
-      authorize: (url) => signer.authorize(url),
-    };
+    const setup = setUpClient(endpointOrConnectionString, credentialOrHubName, hubNameOrOptions, maybeOptions);
+    this.hubName = setup.hubName;
+    this.endpoint = setup.endpoint;
+    this.apiVersion = setup.pipeline.apiVersion;
+    this.#pipeline = setup.pipeline;
+    this.#authorization = setup.authorization;
+    this.#hubPath = `api/hubs/${encodePathSegment(setup.hubName)}`;
   }
 
   /**
    * Generates a token and URL for a WebSocket client. Serve the result from a negotiate
-   * endpoint; never ship the access key to clients.
+   * endpoint, and never ship the access key to clients. With an access key the token is signed
+   * locally. With a `TokenCredential` the service issues it through `POST .../:generateToken`,
+   * which takes whole minutes and needs api-version 2024-01-01 for `mqtt` and `socketio`. The
+   * URL always points at the service endpoint, also with a reverse proxy.
    *
    * @param options - `userId`, `roles`, `groups`, `expirationTimeInMinutes` (default 60),
-   * `clientProtocol` (`default`, `mqtt` or `socketio`).
+   * `clientProtocol` (`default`, `mqtt` or `socketio`), `abortSignal`.
    * @returns `{ token, baseUrl, url }`; connect clients to `url`.
    * @throws {ConfigError} when an option is invalid.
+   * @throws {RestError} when the service refuses to issue a token (Entra ID only).
    *
    * @example
    * ```ts
@@ -147,13 +132,24 @@ export class WebPubSubServiceClient {
   async getClientAccessToken(options: GenerateClientTokenOptions = {}): Promise<ClientTokenResponse> {
     checkClientTokenOptions(options);
     const protocol = options.clientProtocol ?? 'default';
-    const claims = buildClientClaims(clientAudience(this.endpoint, this.hubName, protocol), options);
-    const token = await this.#signer.sign(claims);
+
+    let token: string;
+    if (this.#authorization.kind === 'token') {
+      token = await generateTokenFromService(this.#pipeline, this.#hubPath, options);
+    } else {
+      const claims = buildClientClaims(clientAudience(this.endpoint, this.hubName, protocol), options);
+      token = await this.#authorization.signer.sign(claims);
+    }
     return buildClientTokenResponse(this.endpoint, this.hubName, protocol, token);
   }
 
   /**
    * Sends a message to every connection in the hub.
+   *
+   * Note: a send that fails with status 408, 429, 500, 502, 503 or 504 is retried, and the
+   * service may already have delivered it, so a retried send can arrive twice. Pass
+   * `retryOptions: { maxRetries: 0 }` to send each message at most once. Sends do not retry
+   * after a network error unless `retryOptions.retrySendsOnNetworkError` is set.
    *
    * @param message - a string or object (sent as JSON), a string with
    * `contentType: 'text/plain'` (sent as text), or bytes (`ArrayBuffer`, typed array, `Blob`).
@@ -166,15 +162,17 @@ export class WebPubSubServiceClient {
    * @example
    * ```ts
    * await client.sendToAll({ type: 'notice', text: 'maintenance at 18:00' });
-   * await client.sendToAll('plain text', { contentType: 'text/plain' });
+   * await client.sendToAll('plain text', { contentType: 'text/plain', filter: odata`userId ne ${'bot'}` });
    * ```
    */
   async sendToAll(message: unknown, options: HubSendToAllOptions = {}): Promise<void> {
-    await sendMessage(this.#pipeline, `${this.#hubPath}/:send`, message, options, { excluded: true, filter: true });
+    await sendMessage(this.#pipeline, 'sendToAll', `${this.#hubPath}/:send`, message, options, { excluded: true, filter: true });
   }
 
   /**
-   * Sends a message to every connection of a user.
+   * Sends a message to every connection of a user. The retry note of
+   * {@link WebPubSubServiceClient.sendToAll} applies: a retried send can arrive twice, and
+   * `retryOptions: { maxRetries: 0 }` turns retries off.
    *
    * @param userId - the user id, the `sub` of the client's token.
    * @param message - see {@link WebPubSubServiceClient.sendToAll}.
@@ -191,11 +189,13 @@ export class WebPubSubServiceClient {
   async sendToUser(userId: string, message: unknown, options: HubSendToUserOptions = {}): Promise<void> {
     assertNonEmpty('userId', userId);
     const path = `${this.#hubPath}/users/${encodePathSegment(userId)}/:send`;
-    await sendMessage(this.#pipeline, path, message, options, { excluded: false, filter: true });
+    await sendMessage(this.#pipeline, 'sendToUser', path, message, options, { excluded: false, filter: true });
   }
 
   /**
-   * Sends a message to one connection.
+   * Sends a message to one connection. The retry note of
+   * {@link WebPubSubServiceClient.sendToAll} applies: a retried send can arrive twice, and
+   * `retryOptions: { maxRetries: 0 }` turns retries off.
    *
    * @param connectionId - the connection id, from the client's `connected` message.
    * @param message - see {@link WebPubSubServiceClient.sendToAll}.
@@ -212,7 +212,7 @@ export class WebPubSubServiceClient {
   async sendToConnection(connectionId: string, message: unknown, options: HubSendToConnectionOptions = {}): Promise<void> {
     assertNonEmpty('connectionId', connectionId);
     const path = `${this.#hubPath}/connections/${encodePathSegment(connectionId)}/:send`;
-    await sendMessage(this.#pipeline, path, message, options, { excluded: false, filter: false });
+    await sendMessage(this.#pipeline, 'sendToConnection', path, message, options, { excluded: false, filter: false });
   }
 
   /**
@@ -230,13 +230,226 @@ export class WebPubSubServiceClient {
   group(groupName: string): WebPubSubGroup {
     return new GroupClient(this.#pipeline, this.hubName, groupName);
   }
-}
 
-function checkTransportSecurity(endpoint: string, options: WebPubSubServiceClientOptions): void {
-  const url = new URL(endpoint);
-  if (url.protocol !== 'http:' || options.allowInsecureConnection || LOOPBACK_HOSTS.has(url.hostname)) return;
-  throw new ConfigError(
-    'endpoint',
-    `The endpoint ${url.origin} uses plain HTTP, which exposes bearer tokens. Use https, or pass { allowInsecureConnection: true } for a trusted network.`,
-  );
+  /**
+   * Tells whether a connection is open (`HEAD .../connections/{connectionId}`).
+   *
+   * @returns `true` for 200, `false` for 404; other statuses throw `RestError`.
+   *
+   * @example
+   * ```ts
+   * if (!(await client.connectionExists(connectionId))) forget(connectionId);
+   * ```
+   */
+  connectionExists(connectionId: string, options: OperationOptions = {}): Promise<boolean> {
+    assertNonEmpty('connectionId', connectionId);
+    return checkExists(this.#pipeline, 'connectionExists', `${this.#hubPath}/connections/${encodePathSegment(connectionId)}`, options);
+  }
+
+  /**
+   * Tells whether a group has at least one connection (`HEAD .../groups/{group}`).
+   *
+   * @returns `true` for 200, `false` for 404; other statuses throw `RestError`.
+   *
+   * @example
+   * ```ts
+   * const isActive = await client.groupExists('room-1');
+   * ```
+   */
+  groupExists(groupName: string, options: OperationOptions = {}): Promise<boolean> {
+    assertGroupName(groupName);
+    return checkExists(this.#pipeline, 'groupExists', `${this.#hubPath}/groups/${encodePathSegment(groupName)}`, options);
+  }
+
+  /**
+   * Tells whether a user has at least one connection (`HEAD .../users/{userId}`).
+   *
+   * @returns `true` for 200, `false` for 404; other statuses throw `RestError`.
+   *
+   * @example
+   * ```ts
+   * const isOnline = await client.userExists('alice');
+   * ```
+   */
+  userExists(userId: string, options: OperationOptions = {}): Promise<boolean> {
+    assertNonEmpty('userId', userId);
+    return checkExists(this.#pipeline, 'userExists', `${this.#hubPath}/users/${encodePathSegment(userId)}`, options);
+  }
+
+  /**
+   * Closes one connection (`DELETE .../connections/{connectionId}`).
+   *
+   * @param options - `reason`, which the client receives.
+   *
+   * @example
+   * ```ts
+   * await client.closeConnection(connectionId, { reason: 'signed out' });
+   * ```
+   */
+  async closeConnection(connectionId: string, options: HubCloseConnectionOptions = {}): Promise<void> {
+    assertNonEmpty('connectionId', connectionId);
+    const path = `${this.#hubPath}/connections/${encodePathSegment(connectionId)}`;
+    await callOperation(this.#pipeline, 'closeConnection', { method: 'DELETE', path, query: closeQuery(options, false) }, options);
+  }
+
+  /**
+   * Closes every connection in the hub (`POST .../:closeConnections`).
+   *
+   * @param options - `reason`, and `excludedConnections`, which stay open.
+   *
+   * @example
+   * ```ts
+   * await client.closeAllConnections({ reason: 'deploying', excludedConnections: [adminConnectionId] });
+   * ```
+   */
+  async closeAllConnections(options: HubCloseAllConnectionsOptions = {}): Promise<void> {
+    const path = `${this.#hubPath}/:closeConnections`;
+    await callOperation(this.#pipeline, 'closeAllConnections', { method: 'POST', path, query: closeQuery(options, true) }, options);
+  }
+
+  /**
+   * Closes every connection of a user (`POST .../users/{userId}/:closeConnections`).
+   *
+   * @param options - `reason`, and `excludedConnections`, which stay open.
+   *
+   * @example
+   * ```ts
+   * await client.closeUserConnections('alice', { reason: 'account disabled' });
+   * ```
+   */
+  async closeUserConnections(userId: string, options: HubCloseUserConnectionsOptions = {}): Promise<void> {
+    assertNonEmpty('userId', userId);
+    const path = `${this.#hubPath}/users/${encodePathSegment(userId)}/:closeConnections`;
+    await callOperation(this.#pipeline, 'closeUserConnections', { method: 'POST', path, query: closeQuery(options, true) }, options);
+  }
+
+  /**
+   * Removes a user from every group (`DELETE .../users/{userId}/groups`).
+   *
+   * @example
+   * ```ts
+   * await client.removeUserFromAllGroups('alice');
+   * ```
+   */
+  async removeUserFromAllGroups(userId: string, options: OperationOptions = {}): Promise<void> {
+    assertNonEmpty('userId', userId);
+    const path = `${this.#hubPath}/users/${encodePathSegment(userId)}/groups`;
+    await callOperation(this.#pipeline, 'removeUserFromAllGroups', { method: 'DELETE', path }, options);
+  }
+
+  /**
+   * Removes a connection from every group (`DELETE .../connections/{connectionId}/groups`).
+   * Needs api-version 2022-11-01.
+   *
+   * @example
+   * ```ts
+   * await client.removeConnectionFromAllGroups(connectionId);
+   * ```
+   */
+  async removeConnectionFromAllGroups(connectionId: string, options: OperationOptions = {}): Promise<void> {
+    assertNonEmpty('connectionId', connectionId);
+    const path = `${this.#hubPath}/connections/${encodePathSegment(connectionId)}/groups`;
+    await callOperation(this.#pipeline, 'removeConnectionFromAllGroups', { method: 'DELETE', path }, options);
+  }
+
+  /**
+   * Adds the connections that `filter` selects to every group in `groups`
+   * (`POST .../:addToGroups`). Needs api-version 2023-07-01.
+   *
+   * @param groups - group names, at least one.
+   * @param filter - OData filter over `userId`, `connectionId` and `groups`; see {@link odata}.
+   *
+   * @example
+   * ```ts
+   * await client.addConnectionsToGroups(['room-1', 'room-2'], odata`userId eq ${'alice'}`);
+   * ```
+   */
+  async addConnectionsToGroups(groups: string[], filter: string, options: OperationOptions = {}): Promise<void> {
+    const body = groupsAndFilterBody(groups, filter);
+    await callOperation(this.#pipeline, 'addConnectionsToGroups', { method: 'POST', path: `${this.#hubPath}/:addToGroups`, body }, options);
+  }
+
+  /**
+   * Removes the connections that `filter` selects from every group in `groups`
+   * (`POST .../:removeFromGroups`). Needs api-version 2023-07-01.
+   *
+   * @param groups - group names, at least one.
+   * @param filter - OData filter over `userId`, `connectionId` and `groups`; see {@link odata}.
+   *
+   * @example
+   * ```ts
+   * await client.removeConnectionsFromGroups(['room-1'], odata`${'room-1'} in groups and userId ne ${'host'}`);
+   * ```
+   */
+  async removeConnectionsFromGroups(groups: string[], filter: string, options: OperationOptions = {}): Promise<void> {
+    const body = groupsAndFilterBody(groups, filter);
+    await callOperation(this.#pipeline, 'removeConnectionsFromGroups', { method: 'POST', path: `${this.#hubPath}/:removeFromGroups`, body }, options);
+  }
+
+  /**
+   * Grants a connection a permission (`PUT .../permissions/{permission}/connections/{connectionId}`).
+   *
+   * @param permission - `joinLeaveGroup` or `sendToGroup`.
+   * @param options - `targetName`: the group it applies to; without it, every group.
+   *
+   * @example
+   * ```ts
+   * await client.grantPermission(connectionId, 'sendToGroup', { targetName: 'room-1' });
+   * ```
+   */
+  async grantPermission(connectionId: string, permission: Permission, options: HubGrantPermissionOptions = {}): Promise<void> {
+    const { path, query } = permissionRequest(this.#hubPath, connectionId, permission, options);
+    await callOperation(this.#pipeline, 'grantPermission', { method: 'PUT', path, query }, options);
+  }
+
+  /**
+   * Revokes a permission of a connection (`DELETE .../permissions/{permission}/connections/{connectionId}`).
+   *
+   * @param permission - `joinLeaveGroup` or `sendToGroup`.
+   * @param options - `targetName`: the group it applies to.
+   *
+   * @example
+   * ```ts
+   * await client.revokePermission(connectionId, 'sendToGroup', { targetName: 'room-1' });
+   * ```
+   */
+  async revokePermission(connectionId: string, permission: Permission, options: HubRevokePermissionOptions = {}): Promise<void> {
+    const { path, query } = permissionRequest(this.#hubPath, connectionId, permission, options);
+    await callOperation(this.#pipeline, 'revokePermission', { method: 'DELETE', path, query }, options);
+  }
+
+  /**
+   * Tells whether a connection has a permission (`HEAD .../permissions/{permission}/connections/{connectionId}`).
+   *
+   * @param permission - `joinLeaveGroup` or `sendToGroup`.
+   * @param options - `targetName`: the group to check.
+   * @returns `true` for 200, `false` for 404; other statuses throw `RestError`.
+   *
+   * @example
+   * ```ts
+   * const canSend = await client.hasPermission(connectionId, 'sendToGroup', { targetName: 'room-1' });
+   * ```
+   */
+  hasPermission(connectionId: string, permission: Permission, options: HubHasPermissionOptions = {}): Promise<boolean> {
+    const { path, query } = permissionRequest(this.#hubPath, connectionId, permission, options);
+    return checkExists(this.#pipeline, 'hasPermission', path, options, query);
+  }
+
+  /**
+   * Checks that the service is up (`HEAD /api/health`). The official JS client exposes this only
+   * in its generated layer; the Python client calls it `get_service_status`.
+   *
+   * @returns `true` for 200 or 204.
+   * @throws {RestError} for any other status, after retries; {@link RequestError} when the
+   * service cannot be reached.
+   *
+   * @example
+   * ```ts
+   * const isHealthy = await client.getServiceStatus().catch(() => false);
+   * ```
+   */
+  async getServiceStatus(options: OperationOptions = {}): Promise<boolean> {
+    await callOperation(this.#pipeline, 'getServiceStatus', { method: 'HEAD', path: 'api/health' }, options);
+    return true;
+  }
 }

@@ -1,16 +1,28 @@
 /**
- * Runs once in Node before the test projects: starts the local emulator and a capture server on
- * loopback, and records what `@azure/web-pubsub` 1.2.0 (the oracle) sends and mints for the
- * shared tables, so that tests in Node and in workerd can compare this package against it.
+ * Runs once in Node before the test projects. It starts the local emulator, a capture server and
+ * a fault server on loopback. It records what `@azure/web-pubsub` 1.2.0 (the oracle) sends and
+ * mints for the shared tables, so that tests in Node and in workerd can compare this package
+ * against it.
  */
 
+import { AzureKeyCredential } from '@azure/core-auth';
+import { createDefaultHttpClient, type HttpClient } from '@azure/core-rest-pipeline';
 import { WebPubSubServiceClient as OfficialServiceClient } from '@azure/web-pubsub';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
 import type { TestProject } from 'vitest/node';
 import { startEmulator } from '../../emulator/server.js';
-import { startCaptureServer } from '../helpers/capture-server.js';
-import { REST_OPERATIONS, runOperation, type CapturedRequest, type SendingClient } from '../fixtures/rest-operations.js';
+import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
+import { startFaultServer } from '../helpers/fault-server.js';
+import {
+  ENTRA_TEST_TOKEN,
+  PROXIED_SERVICE_ORIGIN,
+  REST_OPERATIONS,
+  runOperation,
+  type CapturedRequest,
+  type ClientKind,
+  type ServiceClientLike,
+} from '../fixtures/rest-operations.js';
 import { TOKEN_CASES, type OracleToken } from '../fixtures/token-cases.js';
 import { GOLDEN_PAYLOADS, ORACLE_HUB, TEST_ACCESS_KEY, TOKEN_ENDPOINT } from '../fixtures/constants.js';
 
@@ -19,7 +31,11 @@ declare module 'vitest' {
     emulatorUrl: string;
     emulatorConnectionString: string;
     captureUrl: string;
-    officialRequests: CapturedRequest[];
+    faultUrl: string;
+    /** What the oracle sent for each row of REST_OPERATIONS: one entry per request. */
+    officialRequests: CapturedRequest[][];
+    /** What the oracle returned for each row of REST_OPERATIONS. */
+    officialResults: unknown[];
     officialTokens: OracleToken[];
     jsonwebtokenVectors: string[];
   }
@@ -28,16 +44,37 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const emulator = await startEmulator({ port: 0, log: () => {} });
   const capture = await startCaptureServer();
+  const faults = await startFaultServer();
+  const teardown = async (): Promise<void> => {
+    await faults.close();
+    await capture.close();
+    await emulator.close();
+  };
 
-  const officialRest = new OfficialServiceClient(
-    `Endpoint=${capture.url};AccessKey=${TEST_ACCESS_KEY};Version=1.0;`,
-    ORACLE_HUB,
-    { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } },
-  );
-  for (const operation of REST_OPERATIONS) {
-    await runOperation(officialRest as unknown as SendingClient, operation);
+  try {
+    await recordOracle(project, capture);
+  } catch (error) {
+    await teardown();
+    throw error;
   }
-  const officialRequests = capture.requests.splice(0);
+
+  project.provide('emulatorUrl', emulator.url);
+  project.provide('emulatorConnectionString', emulator.connectionString);
+  project.provide('captureUrl', capture.url);
+  project.provide('faultUrl', faults.url);
+  return teardown;
+}
+
+/** Run the oracle over the shared tables and provide what it sent, returned and minted. */
+async function recordOracle(project: TestProject, capture: CaptureServer): Promise<void> {
+  const officialClients = createOfficialClients(capture.url);
+  const officialRequests: CapturedRequest[][] = [];
+  const officialResults: unknown[] = [];
+  for (const operation of REST_OPERATIONS) {
+    const result = await runOperation(officialClients[operation.client ?? 'key'], operation, true);
+    officialResults.push(result === undefined ? null : result);
+    officialRequests.push(capture.requests.splice(0));
+  }
 
   const officialTokenClient = new OfficialServiceClient(`Endpoint=${TOKEN_ENDPOINT};AccessKey=${TEST_ACCESS_KEY};`, ORACLE_HUB);
   const officialTokens: OracleToken[] = [];
@@ -59,14 +96,57 @@ export default async function setup(project: TestProject): Promise<() => Promise
   );
 
   project.provide('jsonwebtokenVectors', jsonwebtokenVectors);
-  project.provide('emulatorUrl', emulator.url);
-  project.provide('emulatorConnectionString', emulator.connectionString);
-  project.provide('captureUrl', capture.url);
   project.provide('officialRequests', officialRequests);
+  project.provide('officialResults', officialResults);
   project.provide('officialTokens', officialTokens);
+}
 
-  return async () => {
-    await capture.close();
-    await emulator.close();
+/** Creates the oracle in the three setups of the table, each pointed at the capture server. */
+function createOfficialClients(captureUrl: string): Record<ClientKind, ServiceClientLike> {
+  const noRetries = { retryOptions: { maxRetries: 0 } };
+  const key = new OfficialServiceClient(`Endpoint=${captureUrl};AccessKey=${TEST_ACCESS_KEY};Version=1.0;`, ORACLE_HUB, {
+    ...noRetries,
+    allowInsecureConnection: true,
+  });
+
+  // core-rest-pipeline refuses bearer tokens over http, so the Entra ID client gets an https
+  // endpoint and an HTTP client that sends its requests to the http capture server.
+  const entraCredential = { getToken: async () => ({ token: ENTRA_TEST_TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 }) };
+  const entra = new OfficialServiceClient(captureUrl.replace(/^http:/, 'https:'), entraCredential, ORACLE_HUB, {
+    ...noRetries,
+    httpClient: toPlainHttp(createDefaultHttpClient()),
+  });
+
+  const proxy = new OfficialServiceClient(PROXIED_SERVICE_ORIGIN, new AzureKeyCredential(TEST_ACCESS_KEY), ORACLE_HUB, {
+    ...noRetries,
+    allowInsecureConnection: true,
+    reverseProxyEndpoint: captureUrl,
+  });
+
+  return { key: withServiceStatus(key), entra: withServiceStatus(entra), proxy: withServiceStatus(proxy) };
+}
+
+function toPlainHttp(inner: HttpClient): HttpClient {
+  return {
+    sendRequest: (request) => {
+      request.url = request.url.replace(/^https:/, 'http:');
+      request.allowInsecureConnection = true;
+      return inner.sendRequest(request);
+    },
   };
+}
+
+/**
+ * `@azure/web-pubsub` 1.2.0 has `HEAD /api/health` only in its generated layer, behind the
+ * private `client` field; this adds it as `getServiceStatus()`.
+ */
+function withServiceStatus(official: OfficialServiceClient): ServiceClientLike {
+  const generated = (official as unknown as { client: { healthApi: { getServiceStatus(): Promise<void> } } }).client;
+  return new Proxy(official as unknown as ServiceClientLike, {
+    get(target, property, receiver) {
+      if (property === 'getServiceStatus') return () => generated.healthApi.getServiceStatus().then(() => true);
+      const value = Reflect.get(target, property, receiver) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }

@@ -4,7 +4,7 @@
  * typed errors.
  */
 
-import { RequestError, RestError, type ServiceErrorDetails } from '../errors.js';
+import { ConfigError, RequestError, RestError, type ServiceErrorDetails } from '../errors.js';
 import { delay } from './delay.js';
 import { computeRetryDelayInMs, isRetryableStatus, type RetrySettings } from './retry.js';
 import { startAttemptScope } from './timeout.js';
@@ -76,17 +76,28 @@ const MAX_ERROR_BODY_CHARS = 4096;
 /**
  * Encode a path segment as the official SDK does: `encodeURIComponent`, which leaves
  * `! ' ( ) *` as they are.
+ *
+ * @param field - the argument the segment comes from, named in the error.
+ * @throws {ConfigError} for `.` and `..`, which URL parsing resolves as relative segments, so a
+ * send to the user `..` would become a send to the whole hub.
  */
-export function encodePathSegment(value: string): string {
+export function encodePathSegment(value: string, field: string): string {
+  if (value === '.' || value === '..') {
+    throw new ConfigError(
+      field,
+      `The ${field} ${JSON.stringify(value)} cannot be used: URLs read it as a relative path segment, so the call would reach another resource. Use another ${field}.`,
+      'INVALID_ARGUMENT',
+    );
+  }
   return encodeURIComponent(value);
 }
 
 /**
- * Encode a query value as the official SDK does: RFC 3986 unreserved characters stay, everything
- * else is percent-encoded, `! ' ( ) *` included.
+ * Encode a query value as the official SDK does: `encodeURIComponent`, and `'` as `%27`, because
+ * OData string literals are quoted with it. `! ( ) *` stay as they are.
  */
 export function encodeQueryValue(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(value).replace(/'/g, '%27');
 }
 
 /** Build the full request URL with `api-version` first, as the official SDK orders it. */
@@ -223,6 +234,15 @@ async function waitBeforeRetry(
   }
 }
 
+// A compact JWS (three base64url parts, the first starting with the encoded `{"`), or the value
+// of a `Bearer` or `SharedAccessSignature` credential.
+const CREDENTIAL_PATTERN = /eyJ[\w-]*\.[\w-]*\.[\w-]*|\b(Bearer|SharedAccessSignature)\s+[^\s"',;]+/gi;
+
+/** Replace tokens in text that is copied into an error. */
+export function redactCredentials(text: string): string {
+  return text.replace(CREDENTIAL_PATTERN, (match, scheme: string | undefined) => (scheme ? `${scheme} <redacted>` : '<redacted-jwt>'));
+}
+
 function isSuccess(status: number): boolean {
   return status >= 200 && status < 300;
 }
@@ -240,7 +260,8 @@ function toRestError(method: string, url: string, response: RestResponse): RestE
 /** Read the service's `ErrorDetail` body, falling back to plain text and `x-ms-error-code`. */
 function readErrorDetails(response: RestResponse): ServiceErrorDetails | undefined {
   const headerCode = response.headers.get('x-ms-error-code') ?? undefined;
-  const text = response.bodyText.slice(0, MAX_ERROR_BODY_CHARS);
+  // A proxy that echoes the request would otherwise put the bearer token into the error.
+  const text = redactCredentials(response.bodyText.slice(0, MAX_ERROR_BODY_CHARS));
 
   const details: ServiceErrorDetails = { code: headerCode };
   if (text.trim() !== '') {

@@ -68,7 +68,7 @@ export class ClientSecretCredential implements TokenCredential {
       throw new ConfigError('fetch', 'No fetch function is available. Pass options.fetch.');
     }
 
-    this.#tokenUrl = `${checkAuthorityHost(options.authorityHost ?? DEFAULT_AUTHORITY_HOST)}/${encodePathSegment(tenantId)}/oauth2/v2.0/token`;
+    this.#tokenUrl = `${checkAuthorityHost(options.authorityHost ?? DEFAULT_AUTHORITY_HOST)}/${encodePathSegment(tenantId, 'tenantId')}/oauth2/v2.0/token`;
     this.#clientId = clientId;
     this.#clientSecret = clientSecret;
     this.#fetch = fetchFunction ? (input, init) => fetchFunction(input, init) : (input, init) => globalThis.fetch(input, init);

@@ -74,28 +74,33 @@ export function parseConnectionString(connectionString: string): ConnectionStrin
  * @throws {ConfigError} when the endpoint is not an http(s) URL or the port is invalid.
  */
 export function normalizeEndpoint(endpoint: string, port?: string): string {
+  // Values are not quoted in these messages: a mistyped connection string can put the access
+  // key where the endpoint or port belongs.
+  if (/[?#]/.test(endpoint)) {
+    throw new ConfigError('Endpoint', 'The endpoint must not contain "?" or "#". Use "https://<name>.webpubsub.azure.com".');
+  }
+
   const withScheme = /^https?:\/\//i.test(endpoint) ? endpoint : `https://${endpoint}`;
   let url: URL;
   try {
     url = new URL(withScheme);
   } catch {
-    throw new ConfigError('Endpoint', `The endpoint ${JSON.stringify(endpoint)} is not a valid URL. Use "https://<name>.webpubsub.azure.com".`);
+    throw new ConfigError('Endpoint', 'The endpoint is not a valid URL. Use "https://<name>.webpubsub.azure.com".');
   }
   if (url.username || url.password) {
     throw new ConfigError('Endpoint', 'The endpoint must not contain user info. Pass the access key as AccessKey.');
-  }
-  if (url.search || url.hash) {
-    throw new ConfigError('Endpoint', `The endpoint ${JSON.stringify(url.origin + url.pathname)} must not have a query or fragment.`);
   }
 
   if (port !== undefined && port !== '') {
     const number = Number(port);
     if (!/^\d+$/.test(port) || number < 1 || number > 65535) {
-      throw new ConfigError('Port', `The port ${JSON.stringify(port)} is invalid. Use a whole number from 1 to 65535.`);
+      throw new ConfigError('Port', 'The port is invalid. Use a whole number from 1 to 65535.');
     }
     url.port = port;
   }
 
-  const text = url.toString();
-  return text.endsWith('/') ? text : `${text}/`;
+  // One slash between the host (or path prefix) and the paths appended to it, so that `aud` and
+  // request URLs never get `//`.
+  url.pathname = url.pathname.replace(/\/+$/, '') + '/';
+  return url.toString();
 }

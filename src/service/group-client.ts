@@ -170,8 +170,8 @@ export class GroupClient implements WebPubSubGroup {
     this.apiVersion = pipeline.apiVersion;
     this.endpoint = pipeline.endpoint;
     this.#pipeline = pipeline;
-    this.#hubPath = `api/hubs/${encodePathSegment(hubName)}`;
-    this.#path = `${this.#hubPath}/groups/${encodePathSegment(groupName)}`;
+    this.#hubPath = `api/hubs/${encodePathSegment(hubName, 'hub')}`;
+    this.#path = `${this.#hubPath}/groups/${encodePathSegment(groupName, 'group')}`;
   }
 
   async sendToAll(message: unknown, options: GroupSendToAllOptions = {}): Promise<void> {
@@ -180,13 +180,13 @@ export class GroupClient implements WebPubSubGroup {
 
   async addConnection(connectionId: string, options: OperationOptions = {}): Promise<void> {
     assertNonEmpty('connectionId', connectionId);
-    const path = `${this.#path}/connections/${encodePathSegment(connectionId)}`;
+    const path = `${this.#path}/connections/${encodePathSegment(connectionId, 'connectionId')}`;
     await callOperation(this.#pipeline, 'group.addConnection', { method: 'PUT', path }, options);
   }
 
   async removeConnection(connectionId: string, options: OperationOptions = {}): Promise<void> {
     assertNonEmpty('connectionId', connectionId);
-    const path = `${this.#path}/connections/${encodePathSegment(connectionId)}`;
+    const path = `${this.#path}/connections/${encodePathSegment(connectionId, 'connectionId')}`;
     await callOperation(this.#pipeline, 'group.removeConnection', { method: 'DELETE', path }, options);
   }
 
@@ -209,6 +209,6 @@ export class GroupClient implements WebPubSubGroup {
 
   #userPath(userId: string): string {
     assertNonEmpty('userId', userId);
-    return `${this.#hubPath}/users/${encodePathSegment(userId)}/groups/${encodePathSegment(this.groupName)}`;
+    return `${this.#hubPath}/users/${encodePathSegment(userId, 'userId')}/groups/${encodePathSegment(this.groupName, 'group')}`;
   }
 }

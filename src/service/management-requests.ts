@@ -48,6 +48,6 @@ export function permissionRequest(
     query.push(['targetName', options.targetName]);
   }
 
-  const path = `${hubPath}/permissions/${encodePathSegment(permission)}/connections/${encodePathSegment(connectionId)}`;
+  const path = `${hubPath}/permissions/${encodePathSegment(permission, 'permission')}/connections/${encodePathSegment(connectionId, 'connectionId')}`;
   return { path, query };
 }

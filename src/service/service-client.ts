@@ -104,7 +104,7 @@ export class WebPubSubServiceClient {
     this.apiVersion = setup.pipeline.apiVersion;
     this.#pipeline = setup.pipeline;
     this.#authorization = setup.authorization;
-    this.#hubPath = `api/hubs/${encodePathSegment(setup.hubName)}`;
+    this.#hubPath = `api/hubs/${encodePathSegment(setup.hubName, 'hub')}`;
   }
 
   /**
@@ -188,7 +188,7 @@ export class WebPubSubServiceClient {
    */
   async sendToUser(userId: string, message: unknown, options: HubSendToUserOptions = {}): Promise<void> {
     assertNonEmpty('userId', userId);
-    const path = `${this.#hubPath}/users/${encodePathSegment(userId)}/:send`;
+    const path = `${this.#hubPath}/users/${encodePathSegment(userId, 'userId')}/:send`;
     await sendMessage(this.#pipeline, 'sendToUser', path, message, options, { excluded: false, filter: true });
   }
 
@@ -211,7 +211,7 @@ export class WebPubSubServiceClient {
    */
   async sendToConnection(connectionId: string, message: unknown, options: HubSendToConnectionOptions = {}): Promise<void> {
     assertNonEmpty('connectionId', connectionId);
-    const path = `${this.#hubPath}/connections/${encodePathSegment(connectionId)}/:send`;
+    const path = `${this.#hubPath}/connections/${encodePathSegment(connectionId, 'connectionId')}/:send`;
     await sendMessage(this.#pipeline, 'sendToConnection', path, message, options, { excluded: false, filter: false });
   }
 
@@ -243,7 +243,7 @@ export class WebPubSubServiceClient {
    */
   connectionExists(connectionId: string, options: OperationOptions = {}): Promise<boolean> {
     assertNonEmpty('connectionId', connectionId);
-    return checkExists(this.#pipeline, 'connectionExists', `${this.#hubPath}/connections/${encodePathSegment(connectionId)}`, options);
+    return checkExists(this.#pipeline, 'connectionExists', `${this.#hubPath}/connections/${encodePathSegment(connectionId, 'connectionId')}`, options);
   }
 
   /**
@@ -258,7 +258,7 @@ export class WebPubSubServiceClient {
    */
   groupExists(groupName: string, options: OperationOptions = {}): Promise<boolean> {
     assertGroupName(groupName);
-    return checkExists(this.#pipeline, 'groupExists', `${this.#hubPath}/groups/${encodePathSegment(groupName)}`, options);
+    return checkExists(this.#pipeline, 'groupExists', `${this.#hubPath}/groups/${encodePathSegment(groupName, 'group')}`, options);
   }
 
   /**
@@ -273,7 +273,7 @@ export class WebPubSubServiceClient {
    */
   userExists(userId: string, options: OperationOptions = {}): Promise<boolean> {
     assertNonEmpty('userId', userId);
-    return checkExists(this.#pipeline, 'userExists', `${this.#hubPath}/users/${encodePathSegment(userId)}`, options);
+    return checkExists(this.#pipeline, 'userExists', `${this.#hubPath}/users/${encodePathSegment(userId, 'userId')}`, options);
   }
 
   /**
@@ -288,7 +288,7 @@ export class WebPubSubServiceClient {
    */
   async closeConnection(connectionId: string, options: HubCloseConnectionOptions = {}): Promise<void> {
     assertNonEmpty('connectionId', connectionId);
-    const path = `${this.#hubPath}/connections/${encodePathSegment(connectionId)}`;
+    const path = `${this.#hubPath}/connections/${encodePathSegment(connectionId, 'connectionId')}`;
     await callOperation(this.#pipeline, 'closeConnection', { method: 'DELETE', path, query: closeQuery(options, false) }, options);
   }
 
@@ -319,7 +319,7 @@ export class WebPubSubServiceClient {
    */
   async closeUserConnections(userId: string, options: HubCloseUserConnectionsOptions = {}): Promise<void> {
     assertNonEmpty('userId', userId);
-    const path = `${this.#hubPath}/users/${encodePathSegment(userId)}/:closeConnections`;
+    const path = `${this.#hubPath}/users/${encodePathSegment(userId, 'userId')}/:closeConnections`;
     await callOperation(this.#pipeline, 'closeUserConnections', { method: 'POST', path, query: closeQuery(options, true) }, options);
   }
 
@@ -333,7 +333,7 @@ export class WebPubSubServiceClient {
    */
   async removeUserFromAllGroups(userId: string, options: OperationOptions = {}): Promise<void> {
     assertNonEmpty('userId', userId);
-    const path = `${this.#hubPath}/users/${encodePathSegment(userId)}/groups`;
+    const path = `${this.#hubPath}/users/${encodePathSegment(userId, 'userId')}/groups`;
     await callOperation(this.#pipeline, 'removeUserFromAllGroups', { method: 'DELETE', path }, options);
   }
 
@@ -348,7 +348,7 @@ export class WebPubSubServiceClient {
    */
   async removeConnectionFromAllGroups(connectionId: string, options: OperationOptions = {}): Promise<void> {
     assertNonEmpty('connectionId', connectionId);
-    const path = `${this.#hubPath}/connections/${encodePathSegment(connectionId)}/groups`;
+    const path = `${this.#hubPath}/connections/${encodePathSegment(connectionId, 'connectionId')}/groups`;
     await callOperation(this.#pipeline, 'removeConnectionFromAllGroups', { method: 'DELETE', path }, options);
   }
 

@@ -202,7 +202,7 @@ function requireHeader(headers: Headers, name: string): string {
 
 function decodeUtf8(body: Uint8Array, eventName: string): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(body);
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(body);
   } catch {
     throw new EventHandlerError(400, `Invalid ${eventName} event body: not valid UTF-8.`);
   }

@@ -20,7 +20,7 @@ export function decodeConnectionState(header: string | null): Record<string, unk
 
   let state: unknown;
   try {
-    const json = new TextDecoder('utf-8', { fatal: true }).decode(decodeBase64(header.trim()));
+    const json = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(decodeBase64(header.trim()));
     state = JSON.parse(json);
   } catch {
     throw invalidState();

@@ -48,7 +48,7 @@ export function startAttemptScope(callerSignal: AbortSignal | undefined, timeout
     signal: controller.signal,
     stopCause: () => cause,
     dispose: () => {
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
       callerSignal?.removeEventListener('abort', onCallerAbort);
     },
   };

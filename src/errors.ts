@@ -109,7 +109,7 @@ export interface RestErrorInit {
 }
 
 /**
- * The service answered a REST call with a status that is not a success.
+ * The service returned a status that is not a success for a REST call.
  * The name mirrors `RestError` of `@azure/core-rest-pipeline`; `statusCode` is an alias of
  * `status` for code written against it.
  *

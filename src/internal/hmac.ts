@@ -38,7 +38,7 @@ export function timingSafeEqual(left: string, right: string): boolean {
 }
 
 /**
- * Cache of one imported key per secret. It holds resolved `CryptoKey` values, never pending
+ * Cache of one imported key per secret. It stores resolved `CryptoKey` values, never pending
  * promises, because a promise created while serving one Workers request must not be awaited by
  * another.
  */

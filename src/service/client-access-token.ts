@@ -52,7 +52,7 @@ const CLIENT_PATHS: Record<WebPubSubClientProtocol, string> = {
   socketio: 'clients/socketio/hubs/',
 };
 
-/** The http(s) URL of the client endpoint: the token's `aud`. */
+/** Build the http(s) URL of the client endpoint, which is the token's `aud`. */
 export function clientAudience(endpoint: string, hub: string, protocol: WebPubSubClientProtocol = 'default'): string {
   return `${endpoint}${clientPath(protocol)}${hub}`;
 }

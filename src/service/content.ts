@@ -1,6 +1,6 @@
 /**
- * How a message becomes a REST request body, by the rules of `@azure/web-pubsub`: text only when
- * asked for, bytes as `application/octet-stream`, and everything else as JSON.
+ * Encoding of messages into REST request bodies, by the rules of `@azure/web-pubsub`: text only
+ * when requested, bytes as `application/octet-stream`, and everything else as JSON.
  */
 
 import { ConfigError } from '../errors.js';

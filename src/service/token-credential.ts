@@ -31,7 +31,7 @@ export interface GetTokenOptions {
  *
  * Note: the service client caches the token it gets and requests a new one 2 minutes before it expires
  * (or after `refreshAfterTimestamp`). While the cached token is still valid, one caller refreshes
- * and the others keep using it. The cache holds token values only, never a pending `getToken`
+ * and the others keep using it. The cache stores token values only, never a pending `getToken`
  * promise, because on Cloudflare Workers a promise started for one request must not be awaited
  * by another; so callers that find no valid token at all each call `getToken`.
  *

@@ -6,8 +6,12 @@
  * Clients with a Web PubSub JSON subprotocol get JSON frames. With the reliable subprotocol,
  * every `message` frame carries an increasing `sequenceId` and stays buffered until the
  * client acknowledges it with `sequenceAck`. Clients without a subprotocol get raw frames.
+ *
+ * A reliable connection whose socket dropped stays in its hub for {@link RECOVERY_WINDOW_MS}:
+ * it keeps its groups and buffers the messages it misses, and a recovery request with its
+ * reconnection token attaches a new socket and receives the unacknowledged messages again.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { toFrameData, toRawFrame } from './payload.js';
 
@@ -26,6 +30,9 @@ const MAX_REMEMBERED_ACK_IDS = 4096;
  */
 const MAX_UNACKED_MESSAGES = 1000;
 const MAX_UNACKED_BYTES = 16 * 1024 * 1024;
+
+/** How long a dropped reliable connection waits for recovery; the service keeps it at least 30 s. */
+export const RECOVERY_WINDOW_MS = 30_000;
 
 /**
  * @typedef {{ from: 'server' }
@@ -56,8 +63,8 @@ function validateCloseFrame(code, reason) {
   }
 }
 
-/** @returns {string} a random URL-safe id */
-function createRandomId() {
+/** @returns {string} a random URL-safe id, such as a connection id */
+export function createRandomId() {
   return randomBytes(18).toString('base64url');
 }
 
@@ -67,6 +74,7 @@ function createRandomId() {
 export class ClientConnection {
   /**
    * @param {object} init
+   * @param {string} [init.id] connection id. Default: a new random id.
    * @param {string} init.hubName hub name as spelled in the request path
    * @param {string | null} init.userId
    * @param {readonly string[]} init.roles
@@ -75,8 +83,8 @@ export class ClientConnection {
    * @param {import('node:stream').Duplex} init.socket the TCP socket under the WebSocket
    * @param {import('./log.js').EventLogger} init.logger
    */
-  constructor({ hubName, userId, roles, subprotocol, webSocket, socket, logger }) {
-    this.id = createRandomId();
+  constructor({ id, hubName, userId, roles, subprotocol, webSocket, socket, logger }) {
+    this.id = id ?? createRandomId();
     this.hubName = hubName;
     this.userId = userId;
     this.roles = new Set(roles);
@@ -102,6 +110,90 @@ export class ClientConnection {
     /** @type {{ sequenceId: number, text: string }[]} */
     this.unackedMessages = [];
     this.unackedBytes = 0;
+
+    /** Set by `close()`: a connection the service closed cannot be recovered. */
+    this.isClosedByService = false;
+
+    /**
+     * Removes a detached connection from the registry; set while the connection waits for
+     * recovery, undefined while a socket is attached.
+     * @type {(() => void) | undefined}
+     */
+    this.discardDetached = undefined;
+
+    /** @type {NodeJS.Timeout | undefined} */
+    this.recoveryTimer = undefined;
+
+    /** Set by a test hook: the next ack is not sent and the socket is dropped instead. */
+    this.isNextAckDropped = false;
+  }
+
+  /** Whether the socket dropped and the connection waits for recovery. */
+  get isDetached() {
+    return this.discardDetached !== undefined;
+  }
+
+  /**
+   * Returns whether the connection may wait for recovery after its socket closed with `code`.
+   * Only reliable connections can, and not after a close by the service or a normal close
+   * (1000, 1001) by the client.
+   *
+   * @param {number} code
+   */
+  isRecoverableAfterClose(code) {
+    return this.isReliable && !this.isClosedByService && code !== 1000 && code !== 1001;
+  }
+
+  /**
+   * Keeps the connection, without a socket, for {@link RECOVERY_WINDOW_MS}. `remove` runs when
+   * the window ends, when the service closes the connection, or when its buffer fills.
+   *
+   * @param {() => void} remove
+   */
+  keepForRecovery(remove) {
+    this.discardDetached = () => {
+      clearTimeout(this.recoveryTimer);
+      this.recoveryTimer = undefined;
+      this.discardDetached = undefined;
+      remove();
+    };
+    this.recoveryTimer = setTimeout(() => this.discardDetached?.(), RECOVERY_WINDOW_MS);
+    this.recoveryTimer.unref();
+  }
+
+  /**
+   * Compares a reconnection token in constant time.
+   *
+   * @param {string} token
+   */
+  matchesReconnectionToken(token) {
+    if (this.reconnectionToken === null) {
+      return false;
+    }
+
+    const expected = Buffer.from(this.reconnectionToken);
+    const actual = Buffer.from(token);
+    return expected.length === actual.length && timingSafeEqual(expected, actual);
+  }
+
+  /**
+   * Attaches the socket of a recovery request, after the previous socket closed or was
+   * destroyed, and resends every unacknowledged message in order.
+   *
+   * @param {WebSocket} webSocket
+   * @param {import('node:stream').Duplex} socket
+   */
+  attach(webSocket, socket) {
+    clearTimeout(this.recoveryTimer);
+    this.recoveryTimer = undefined;
+    this.discardDetached = undefined;
+    this.webSocket = webSocket;
+    this.socket = socket;
+    this.isStalled = false;
+
+    for (const message of this.unackedMessages) {
+      this.sendRaw(message.text, false);
+    }
   }
 
   get isReliable() {
@@ -168,6 +260,12 @@ export class ClientConnection {
    * @param {AckError} [error]
    */
   sendAck(ackId, error) {
+    if (this.isNextAckDropped) {
+      this.isNextAckDropped = false;
+      this.drop();
+      return;
+    }
+
     if (error) {
       this.sendFrame({ type: 'ack', ackId, success: false, error });
     } else {
@@ -204,6 +302,17 @@ export class ClientConnection {
 
     const isBufferFull =
       this.unackedMessages.length > MAX_UNACKED_MESSAGES || this.unackedBytes > MAX_UNACKED_BYTES;
+    if (isBufferFull && this.isDetached) {
+      this.logger.warn('client.buffer-full', {
+        hub: this.hubName,
+        connectionId: this.id,
+        userId: this.userId,
+      });
+      this.isClosedByService = true;
+      this.discardDetached?.();
+      return;
+    }
+
     if (isBufferFull && this.webSocket.readyState === WebSocket.OPEN) {
       this.logger.warn('client.buffer-full', {
         hub: this.hubName,
@@ -280,6 +389,12 @@ export class ClientConnection {
    */
   close(code, reason) {
     validateCloseFrame(code, reason);
+    this.isClosedByService = true;
+
+    if (this.isDetached) {
+      this.discardDetached?.();
+      return;
+    }
 
     if (this.isStalled) {
       this.drop();
@@ -301,6 +416,7 @@ export class ClientConnection {
    * @returns {Promise<void>}
    */
   shutdown(timeoutMs) {
+    clearTimeout(this.recoveryTimer);
     if (this.webSocket.readyState === WebSocket.CLOSED) {
       return Promise.resolve();
     }

@@ -29,6 +29,12 @@
  * @property {(connectionId: string) => boolean} stallConnection
  *   Stops reading from and writing to the connection while its TCP socket stays open, like
  *   a half-open connection. Returns false for an unknown connection.
+ * @property {(connectionId: string) => boolean} dropBeforeNextAck
+ *   Runs the next frame that requests an ack, then destroys the TCP socket instead of sending
+ *   the ack, like an ack lost with the connection. Returns false for an unknown connection.
+ * @property {(hub: string) => string[]} recoverableConnections
+ *   Lists the ids of the reliable connections of a hub whose socket dropped and that wait for
+ *   recovery. `connections` leaves them out.
  */
 
 /**
@@ -50,21 +56,35 @@ export function createHooks(registry) {
     return true;
   };
 
+  const hubConnections = (/** @type {string} */ hub) => [
+    ...(registry.findHub(hub)?.connections.values() ?? []),
+  ];
+
   return {
     connections: (hub) =>
-      [...(registry.findHub(hub)?.connections.values() ?? [])].map((connection) => ({
-        connectionId: connection.id,
-        userId: connection.userId,
-        roles: [...connection.roles],
-        groups: [...connection.groups],
-        subprotocol: connection.subprotocol,
-        isStalled: connection.isStalled,
-      })),
+      hubConnections(hub)
+        .filter((connection) => !connection.isDetached)
+        .map((connection) => ({
+          connectionId: connection.id,
+          userId: connection.userId,
+          roles: [...connection.roles],
+          groups: [...connection.groups],
+          subprotocol: connection.subprotocol,
+          isStalled: connection.isStalled,
+        })),
     dropConnection: (connectionId) =>
       withConnection(connectionId, (connection) => connection.drop()),
     closeConnection: (connectionId, code = 1000, reason = '') =>
       withConnection(connectionId, (connection) => connection.close(code, reason)),
     stallConnection: (connectionId) =>
       withConnection(connectionId, (connection) => connection.stall()),
+    dropBeforeNextAck: (connectionId) =>
+      withConnection(connectionId, (connection) => {
+        connection.isNextAckDropped = true;
+      }),
+    recoverableConnections: (hub) =>
+      hubConnections(hub)
+        .filter((connection) => connection.isDetached)
+        .map((connection) => connection.id),
   };
 }

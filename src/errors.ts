@@ -17,7 +17,9 @@ export type WebPubSubErrorCode =
   | 'INVALID_SIGNATURE'
   | 'EVENT_REJECTED'
   | 'CONNECTION_CLOSED'
-  | 'ACK_FAILED';
+  | 'ACK_FAILED'
+  | 'INVALID_STATE'
+  | 'PROTOCOL_ERROR';
 
 // A registered symbol survives realms (iframes, workerd isolates, duplicated bundles) where
 // `instanceof` does not.

@@ -14,23 +14,21 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 
+/** The same Worker entry, importing the service client from `specifier`. */
+function workerEntry(specifier) {
+  return `
+    import { WebPubSubServiceClient } from ${JSON.stringify(specifier)};
+    export default { async fetch(request, env) {
+      const client = new WebPubSubServiceClient(env.CS, 'chat');
+      const { url } = await client.getClientAccessToken({ userId: 'u', roles: ['webpubsub.joinLeaveGroup'], groups: ['g'] });
+      await client.sendToAll({ url });
+      return new Response(url);
+    } };`;
+}
+
 const entries = {
-  'webpubsub-edge (src/index.ts)': `
-    import { WebPubSubServiceClient } from ${JSON.stringify(join(root, 'src/index.ts'))};
-    export default { async fetch(request, env) {
-      const client = new WebPubSubServiceClient(env.CS, 'chat');
-      const { url } = await client.getClientAccessToken({ userId: 'u', roles: ['webpubsub.joinLeaveGroup'], groups: ['g'] });
-      await client.sendToAll({ url });
-      return new Response(url);
-    } };`,
-  '@azure/web-pubsub 1.2.0': `
-    import { WebPubSubServiceClient } from '@azure/web-pubsub';
-    export default { async fetch(request, env) {
-      const client = new WebPubSubServiceClient(env.CS, 'chat');
-      const { url } = await client.getClientAccessToken({ userId: 'u', roles: ['webpubsub.joinLeaveGroup'], groups: ['g'] });
-      await client.sendToAll({ url });
-      return new Response(url);
-    } };`,
+  'webpubsub-edge (src/index.ts)': workerEntry(join(root, 'src/index.ts')),
+  '@azure/web-pubsub 1.2.0': workerEntry('@azure/web-pubsub'),
 };
 
 const workDir = mkdtempSync(join(root, 'node_modules', '.bench-size-'));

@@ -1,23 +1,28 @@
 #!/usr/bin/env node
 // @ts-check
 /**
- * Command line for the emulator: `node emulator/cli.js [--port N] [--host H]`.
+ * Command line for the emulator: `node emulator/cli.js [--port N] [--host H] [--upstream URL]`.
  *
  * Log entries go to stdout as JSON lines. The connection string and endpoint URLs go to
  * stderr, so stdout stays machine-readable. The emulator runs until SIGINT or SIGTERM.
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORT, startEmulator } from './server.js';
+import { normalizeUpstreamOptions } from './upstream.js';
 
-const USAGE = `Usage: node emulator/cli.js [--port N] [--host H]
+const USAGE = `Usage: node emulator/cli.js [--port N] [--host H] [--upstream URL_TEMPLATE]
 
 Starts a local Azure Web PubSub emulator.
 
 Options:
-  --port N   TCP port to listen on; 0 picks a free port.
-             Default: $WEBPUBSUB_EMULATOR_PORT, else ${DEFAULT_PORT}.
-  --host H   Interface to listen on. Default: 127.0.0.1.
-  --help     Print this help.
+  --port N                  TCP port to listen on; 0 picks a free port.
+                            Default: $WEBPUBSUB_EMULATOR_PORT, else ${DEFAULT_PORT}.
+  --host H                  Interface to listen on. Default: 127.0.0.1.
+  --upstream URL_TEMPLATE   Event handler that receives every hub's events as CloudEvents,
+                            such as http://127.0.0.1:8787/eventhandler. {hub} and {event}
+                            in it become the hub and event names.
+                            Default: $WEBPUBSUB_EMULATOR_UPSTREAM, else none.
+  --help                    Print this help.
 `;
 
 /**
@@ -42,7 +47,7 @@ function parsePort(value, source) {
   return port;
 }
 
-/** @returns {{ host: string, port: number }} */
+/** @returns {{ host: string, port: number, upstream: string | undefined }} */
 function readOptions() {
   let parsed;
   try {
@@ -50,6 +55,7 @@ function readOptions() {
       options: {
         port: { type: 'string' },
         host: { type: 'string' },
+        upstream: { type: 'string' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -72,15 +78,28 @@ function readOptions() {
     port = parsePort(environmentPort, 'WEBPUBSUB_EMULATOR_PORT');
   }
 
-  return { host: parsed.values.host ?? '127.0.0.1', port };
+  const environmentUpstream = process.env.WEBPUBSUB_EMULATOR_UPSTREAM;
+  const upstream = parsed.values.upstream ?? (environmentUpstream || undefined);
+  if (upstream !== undefined) {
+    const source =
+      parsed.values.upstream === undefined ? 'WEBPUBSUB_EMULATOR_UPSTREAM' : '--upstream';
+    try {
+      normalizeUpstreamOptions({ urlTemplate: upstream });
+    } catch (error) {
+      exitWithError(`${error instanceof Error ? error.message : String(error)} (from ${source})`);
+    }
+  }
+
+  return { host: parsed.values.host ?? '127.0.0.1', port, upstream };
 }
 
 async function main() {
-  const { host, port } = readOptions();
+  const { host, port, upstream } = readOptions();
 
   let emulator;
   try {
-    emulator = await startEmulator({ host, port });
+    const upstreamOptions = upstream === undefined ? undefined : { urlTemplate: upstream };
+    emulator = await startEmulator({ host, port, upstream: upstreamOptions });
   } catch (error) {
     const code = /** @type {NodeJS.ErrnoException} */ (error).code;
     if (code === 'EADDRINUSE') {
@@ -121,12 +140,16 @@ async function main() {
   process.on('SIGTERM', stop);
 
   const clientUrl = emulator.url.replace(/^http/, 'ws');
+  // The query string is left out, because it can carry a secret such as a `code`.
+  const eventHandler =
+    upstream === undefined ? 'none (pass --upstream URL_TEMPLATE)' : upstream.split('?')[0];
   process.stderr.write(
     [
       'Azure Web PubSub emulator is running.',
       `  Connection string: ${emulator.connectionString}`,
       `  REST API:          ${emulator.url}/api/hubs/{hub}/...`,
       `  Client WebSocket:  ${clientUrl}/client/hubs/{hub}?access_token=<token>`,
+      `  Event handler:     ${eventHandler}`,
       'Press Ctrl+C to stop.',
       '',
     ].join('\n'),

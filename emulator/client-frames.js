@@ -6,17 +6,25 @@
  *
  * A frame with an `ackId` gets an ack frame with the outcome. A frame that fails without an
  * `ackId` is logged and dropped. A repeated `ackId` of a frame that already succeeded on the
- * same connection is not run again and gets a `Duplicate` ack.
+ * same connection is not run again and gets a `Duplicate` ack. An `event` frame whose event the
+ * upstream takes is acked once the upstream has responded (see upstream-frames.js).
  */
 import { isValidGroupName } from './names.js';
 import { PayloadError, parseFramePayload } from './payload.js';
+import { forwardEventFrame } from './upstream-frames.js';
 
 /**
  * @typedef {import('./client-connection.js').ClientConnection} ClientConnection
  * @typedef {import('./client-connection.js').AckError} AckError
  * @typedef {import('./hub-state.js').HubState} HubState
  * @typedef {import('./log.js').EventLogger} EventLogger
- * @typedef {{ connection: ClientConnection, hub: HubState, logger: EventLogger }} FrameContext
+ * @typedef {import('./upstream-session.js').UpstreamSession} UpstreamSession
+ * @typedef {{
+ *   connection: ClientConnection,
+ *   hub: HubState,
+ *   logger: EventLogger,
+ *   upstreamSession?: UpstreamSession | null,
+ * }} FrameContext
  * @typedef {(context: FrameContext, frame: Record<string, unknown>) => AckError | null}
  *   FrameHandler
  */
@@ -72,6 +80,17 @@ export function handleSubprotocolFrame(context, data, isBinary) {
     case 'sequenceAck':
       acknowledgeSequence(context, fields.sequenceId);
       return;
+  }
+
+  const session = context.upstreamSession;
+  if (fields.type === 'event' && session?.handlesUserEvent(fields.event)) {
+    const payload = parsePayload(fields);
+    // An invalid payload falls through to handleUserEvent, which rejects it with BadRequest.
+    if (!(payload instanceof PayloadError)) {
+      const upstreamContext = { connection: context.connection, session, logger: context.logger };
+      forwardEventFrame(upstreamContext, /** @type {string} */ (fields.event), payload, ackId);
+      return;
+    }
   }
 
   const handler = typeof fields.type === 'string' ? ACKED_FRAME_HANDLERS[fields.type] : undefined;
@@ -191,7 +210,7 @@ function sendToGroup({ connection, hub }, frame) {
 }
 
 /**
- * Validates a user event. Every valid event is acknowledged as a success.
+ * Validates a user event that no upstream takes. Every valid event is acknowledged as a success.
  *
  * @param {FrameContext} _context
  * @param {Record<string, unknown>} frame
@@ -207,9 +226,6 @@ function handleUserEvent(_context, frame) {
     return { name: 'BadRequest', message: payload.message };
   }
 
-  // TODO: forward the event to the upstream event handler as the CloudEvents request
-  // `azure.webpubsub.user.<event>` and ack with its outcome. Without upstream webhooks, the
-  // emulator cannot return an event handler's error to the client.
   return null;
 }
 

@@ -10,6 +10,7 @@ import { createHooks } from './hooks.js';
 import { createRestHandler } from './http-api.js';
 import { HubRegistry } from './hub-state.js';
 import { EventLogger, defaultLogger } from './log.js';
+import { Upstream, normalizeUpstreamOptions } from './upstream.js';
 
 export { defaultLogger } from './log.js';
 
@@ -39,6 +40,10 @@ const SHUTDOWN_CLOSE_TIMEOUT_MS = 1000;
  * @property {import('./entra-auth.js').EntraIssuerOptions} [entraIssuer] a local Microsoft Entra
  *   ID issuer whose bearer tokens the REST API also accepts, for tests of the Entra ID path.
  *   Default: none, so only access-key tokens are accepted.
+ * @property {import('./upstream.js').UpstreamOptions} [upstream] an upstream event handler that
+ *   receives the hub's events as CloudEvents, such as
+ *   `{ urlTemplate: 'http://127.0.0.1:8787/eventhandler' }`. Default: none, so `event` frames
+ *   are acknowledged without a handler and frames of clients without a subprotocol are dropped.
  */
 
 /**
@@ -75,6 +80,9 @@ export async function startEmulator(options = {}) {
     log = defaultLogger,
     entraIssuer,
   } = options;
+  // Checked before listening, so that a bad template fails without opening the port.
+  const upstreamOptions =
+    options.upstream === undefined ? undefined : normalizeUpstreamOptions(options.upstream);
 
   const hasValidKeys =
     Array.isArray(accessKeys) &&
@@ -88,6 +96,8 @@ export async function startEmulator(options = {}) {
   const logger = new EventLogger(log);
   const registry = new HubRegistry();
   let isClosing = false;
+  /** @type {Upstream | null} created once the URL, which gives its origin, is known */
+  let upstream = null;
 
   const server = createServer();
   const clientEndpoint = createClientEndpoint({
@@ -95,6 +105,7 @@ export async function startEmulator(options = {}) {
     accessKeys: keys,
     logger,
     isClosing: () => isClosing,
+    upstream: () => upstream,
   });
   server.on('request', createRestHandler({ registry, accessKeys: keys, logger, entraIssuer }));
   server.on('upgrade', clientEndpoint.handleUpgrade);
@@ -116,11 +127,17 @@ export async function startEmulator(options = {}) {
   const address = /** @type {import('node:net').AddressInfo} */ (server.address());
   const hostInUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${hostInUrl}:${address.port}`;
+  if (upstreamOptions !== undefined) {
+    const origin = new URL(url).host;
+    upstream = new Upstream({ options: upstreamOptions, accessKeys: keys, origin, logger });
+  }
   logger.info('emulator.start', {
     url,
     host: address.address,
     port: address.port,
     accessKeyCount: keys.length,
+    // The query string is left out, because it can carry a secret such as a `code`.
+    ...(upstreamOptions ? { upstreamUrlTemplate: upstreamOptions.urlTemplate.split('?')[0] } : {}),
   });
 
   /** @type {Promise<void> | undefined} */
@@ -136,6 +153,8 @@ export async function startEmulator(options = {}) {
         connections.map((connection) => connection.shutdown(SHUTDOWN_CLOSE_TIMEOUT_MS)),
       );
       clientEndpoint.destroyPendingSockets();
+      // Disconnected events of the connections just closed get a short grace period.
+      await upstream?.close();
       server.closeAllConnections();
       await serverClosed;
 

@@ -2,8 +2,11 @@
 // @ts-check
 /**
  * `node scripts/listen.js <userId> [group ...]`: connects to the hub as `userId` through the
- * example Worker's `/negotiate`, joins the groups, and prints every message that arrives.
+ * example Worker's `/negotiate`, joins the groups, and prints every message that arrives. Each
+ * line on stdin is sent as the user event `message`, which the Worker's event handler broadcasts
+ * as a chat message.
  */
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { DEFAULT_WORKER_PORT } from './lib/dev-stack.js';
 import { connectListener } from './lib/pubsub-listener.js';
@@ -14,7 +17,9 @@ const USAGE = `Usage: node scripts/listen.js <userId> [group ...] [--worker-url 
 
 Gets a client URL for <userId> from the Worker's /negotiate, connects with the
 json.webpubsub.azure.v1 subprotocol, joins each group, and prints every message as
-one JSON line until Ctrl+C. Start the Worker first with \`npm start\`.
+one JSON line until Ctrl+C. Each line typed on stdin is sent as the user event
+"message": the Worker's /eventhandler broadcasts it to the first group, or to the
+whole hub without one. Start the Worker first with \`npm start\`.
 
 Options:
   --worker-url URL   Base URL of the example Worker. Default: ${DEFAULT_WORKER_URL}.
@@ -59,7 +64,7 @@ async function main() {
 
   let listener;
   try {
-    listener = await connectListener({ workerUrl, userId, onFrame: (frame) => console.log(JSON.stringify(frame)) });
+    listener = await connectListener({ workerUrl, userId, groups, onFrame: (frame) => console.log(JSON.stringify(frame)) });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     console.error(`Could not connect through ${workerUrl}: ${reason}\nIs the Worker running? Start it with \`npm start\`.`);
@@ -76,7 +81,8 @@ async function main() {
       return 1;
     }
   }
-  console.error(`Listening as ${userId}. Press Ctrl+C to stop.`);
+  console.error(`Listening as ${userId}. Type a line to send a chat message. Press Ctrl+C to stop.`);
+  sendTypedLines(listener);
 
   const stopped = await new Promise((resolve) => {
     process.once('SIGINT', () => resolve('signal'));
@@ -90,6 +96,25 @@ async function main() {
 
   await listener.close();
   return 0;
+}
+
+/**
+ * Sends each non-empty line of stdin as a chat message. A failed send is printed, and the next
+ * line is sent all the same.
+ *
+ * @param {import('./lib/pubsub-listener.js').PubSubListener} listener
+ */
+function sendTypedLines(listener) {
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  lines.on('line', (line) => {
+    if (line.trim() === '') {
+      return;
+    }
+
+    listener.sendEvent('message', line).catch((error) => {
+      console.error(error instanceof Error ? error.message : String(error));
+    });
+  });
 }
 
 main().then(

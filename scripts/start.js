@@ -2,16 +2,18 @@
 // @ts-check
 /**
  * `npm start`: runs the Web PubSub emulator and the example Worker (`wrangler dev`) on loopback
- * until Ctrl+C. `npm run demo`: the same, then a scripted round trip through both, then exit.
+ * until Ctrl+C, with the emulator delivering the hub's events to the Worker's `/eventhandler`.
+ * `npm run demo`: the same, then a scripted round trip through both, then exit.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_EMULATOR_PORT, DEFAULT_WORKER_PORT, StackError, startDevStack } from './lib/dev-stack.js';
+import { DEFAULT_EMULATOR_PORT, DEFAULT_WORKER_PORT, EVENT_HANDLER_PATH, StackError, startDevStack } from './lib/dev-stack.js';
 import { runDemo } from './lib/demo.js';
 
 const USAGE = `Usage: node scripts/start.js [--demo] [--emulator-port N] [--worker-port N]
 
 Starts the Azure Web PubSub emulator and the example Worker (wrangler dev) on 127.0.0.1,
-with the Worker bound to the emulator, and runs them until Ctrl+C.
+with the Worker bound to the emulator and the emulator delivering the hub's events to the
+Worker's /eventhandler, and runs them until Ctrl+C.
 
 Options:
   --demo              Run a round trip through the Worker and the emulator, print the
@@ -97,12 +99,14 @@ function printInstructions(workerUrl, emulatorUrl, workerPort) {
       '',
       `Web PubSub emulator: ${emulatorUrl}`,
       `Example Worker:      ${workerUrl}`,
+      `Event handler:       ${workerUrl}${EVENT_HANDLER_PATH} (the emulator sends the hub's events here)`,
       '',
       'Get a client URL for user alice, who joins group room-1 on connect:',
       `  curl '${workerUrl}/negotiate?userId=alice&groups=room-1'`,
       '',
       'Connect as alice, join room-1 and print what arrives (in another terminal):',
       `  ${listenCommand}`,
+      'Each line typed there goes to the event handler as a chat message for room-1.',
       '',
       'Broadcast to every client, to group room-1, or to user alice:',
       `  ${broadcast} -d '{"message":"hello"}'`,
@@ -202,7 +206,7 @@ async function main() {
       throw new Error(`Interrupted by ${name}.`);
     });
     await Promise.race([runDemo(stack.workerUrl, (line) => console.log(line)), interrupted]);
-    console.log('\nDemo passed: every broadcast arrived.');
+    console.log('\nDemo passed: every broadcast and the chat message arrived.');
   } catch (error) {
     printRecentLog();
     console.error(`\nDemo failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -2,11 +2,14 @@
 /**
  * The scripted round trip of `npm run demo`: a WebSocket client negotiates through the Worker,
  * joins a group, and receives one broadcast to the hub, one to the group and one to its user.
+ * Then it sends one chat message as the user event `message`, which the emulator delivers to the
+ * Worker's `/eventhandler`, and receives the Worker's broadcast of it and the handler's reply.
  */
 import { connectListener } from './pubsub-listener.js';
 
 export const DEMO_USER_ID = 'demo-user';
 export const DEMO_GROUP = 'demo-room';
+export const DEMO_CHAT_TEXT = 'Hello through the event handler';
 
 /** Time each broadcast gets to reach the client, in milliseconds. */
 const DELIVERY_TIMEOUT_MS = 10_000;
@@ -49,9 +52,40 @@ export async function runDemo(workerUrl, print) {
       );
       print(`Received the broadcast to ${target.name}: ${JSON.stringify(frame)}`);
     }
+
+    await sendChatMessage(listener, print);
   } finally {
     await listener.close();
   }
+}
+
+/**
+ * Sends one chat message and waits for the Worker's broadcast of it and for its reply. The demo
+ * client has no chat room (its token has no group), so the Worker broadcasts to the whole hub.
+ *
+ * @param {import('./pubsub-listener.js').PubSubListener} listener
+ * @param {(line: string) => void} print
+ */
+async function sendChatMessage(listener, print) {
+  const ackId = await listener.sendEvent('message', DEMO_CHAT_TEXT);
+  print(`Sent the user event "message" to the event handler (ack ${ackId} succeeded).`);
+
+  const broadcast = await listener.waitForFrame(
+    (frame) => {
+      const data = /** @type {any} */ (frame.data);
+      return frame.type === 'message' && data?.from === DEMO_USER_ID && data?.text === DEMO_CHAT_TEXT;
+    },
+    DELIVERY_TIMEOUT_MS,
+    "The Worker's broadcast of the chat message",
+  );
+  print(`Received the chat message from the Worker: ${JSON.stringify(broadcast)}`);
+
+  const reply = await listener.waitForFrame(
+    (frame) => frame.type === 'message' && /** @type {any} */ (frame.data)?.sent === true,
+    DELIVERY_TIMEOUT_MS,
+    "The event handler's reply",
+  );
+  print(`Received the event handler's reply: ${JSON.stringify(reply)}`);
 }
 
 /**

@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * Starts the local development stack: the Web PubSub emulator in this process and the example
- * Worker under `wrangler dev` as a child process, bound to that emulator. Stops both again.
+ * Worker under `wrangler dev` as a child process, bound to that emulator. The emulator delivers
+ * the hub's events to the Worker's `/eventhandler`. Stops both again.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -13,6 +14,9 @@ export { DEFAULT_EMULATOR_PORT };
 
 /** Port of `wrangler dev` when none is given. */
 export const DEFAULT_WORKER_PORT = 8787;
+
+/** Route of the example Worker that receives the hub's events (worker-example/src/event-handler.ts). */
+export const EVENT_HANDLER_PATH = '/eventhandler';
 
 /** Time wrangler gets to bundle the Worker and respond to its first request, in milliseconds. */
 const WORKER_STARTUP_TIMEOUT_MS = 60_000;
@@ -77,9 +81,12 @@ export async function startDevStack(options = {}) {
   // wrangler would pick another port on its own, and the printed URLs would then be wrong.
   await assertPortFree(workerPort);
 
+  // The emulator checks the upstream with its abuse-protection request before the first event,
+  // so it may start before the Worker.
+  const upstream = { urlTemplate: `http://${HOST}:${workerPort}${EVENT_HANDLER_PATH}` };
   let emulator;
   try {
-    emulator = await startEmulator({ host: HOST, port: emulatorPort, log: emulatorLog });
+    emulator = await startEmulator({ host: HOST, port: emulatorPort, log: emulatorLog, upstream });
   } catch (error) {
     if (/** @type {NodeJS.ErrnoException} */ (error).code === 'EADDRINUSE') {
       throw new StackError(

@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * A small Web PubSub client for the scripts: it gets a client URL from the Worker's
- * `/negotiate`, connects with the `json.webpubsub.azure.v1` subprotocol, joins groups and waits
- * for messages. The frames follow the Azure Web PubSub JSON subprotocol:
+ * `/negotiate`, connects with the `json.webpubsub.azure.v1` subprotocol, joins groups, sends
+ * events to the Worker's event handler and waits for messages. The frames follow the Azure Web PubSub JSON subprotocol:
  * https://learn.microsoft.com/azure/azure-web-pubsub/reference-json-webpubsub-subprotocol
  */
 import { once } from 'node:events';
@@ -21,6 +21,8 @@ const REQUEST_TIMEOUT_MS = 10_000;
  * @typedef {object} ListenerOptions
  * @property {string} workerUrl such as `http://127.0.0.1:8787`
  * @property {string} userId
+ * @property {string[]} [groups] groups the token lets the client join on connect. The Worker's
+ *   event handler uses the first one as the client's chat room.
  * @property {(frame: Frame) => void} [onFrame] receives every frame except acks
  */
 
@@ -31,8 +33,12 @@ const REQUEST_TIMEOUT_MS = 10_000;
  * @returns {Promise<PubSubListener>}
  * @throws {Error} when negotiate fails or the connection does not open in time.
  */
-export async function connectListener({ workerUrl, userId, onFrame = () => {} }) {
-  const negotiateUrl = `${workerUrl}/negotiate?userId=${encodeURIComponent(userId)}`;
+export async function connectListener({ workerUrl, userId, groups = [], onFrame = () => {} }) {
+  const query = new URLSearchParams({ userId });
+  if (groups.length > 0) {
+    query.set('groups', groups.join(','));
+  }
+  const negotiateUrl = `${workerUrl}/negotiate?${query}`;
   const response = await fetch(negotiateUrl, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   const body = /** @type {{ url?: unknown, error?: { message?: string } }} */ (await response.json().catch(() => ({})));
   if (!response.ok || typeof body.url !== 'string') {
@@ -106,15 +112,39 @@ export class PubSubListener {
    * @throws {Error} when the ack reports a failure or does not arrive in time.
    */
   async joinGroup(group) {
+    return this.#sendWithAck({ type: 'joinGroup', group }, `joining group "${group}"`);
+  }
+
+  /**
+   * Sends an `event` frame, which the service delivers to the upstream event handler, and waits
+   * for its ack. A reply from the handler arrives as a server message.
+   *
+   * @param {string} event event name, such as `message`
+   * @param {unknown} data
+   * @param {'text' | 'json' | 'binary'} [dataType] default `text`
+   * @returns {Promise<number>} the ackId
+   * @throws {Error} when the ack reports a failure or does not arrive in time.
+   */
+  async sendEvent(event, data, dataType = 'text') {
+    return this.#sendWithAck({ type: 'event', event, dataType, data }, `sending event "${event}"`);
+  }
+
+  /**
+   * @param {Frame} frame a frame without an ackId
+   * @param {string} description the operation in lower case, such as `joining group "a"`
+   * @returns {Promise<number>} the ackId
+   */
+  async #sendWithAck(frame, description) {
     const ackId = this.#nextAckId++;
     const ack = new Promise((resolve) => this.#pendingAcks.set(ackId, resolve));
-    this.socket.send(JSON.stringify({ type: 'joinGroup', group, ackId }));
+    this.socket.send(JSON.stringify({ ...frame, ackId }));
 
     try {
-      const frame = /** @type {Frame} */ (await withTimeout(ack, REQUEST_TIMEOUT_MS, `No ack for joining group "${group}" arrived`));
-      if (frame.success !== true) {
-        const error = /** @type {{ name?: string, message?: string } | undefined} */ (frame.error);
-        throw new Error(`Joining group "${group}" failed: ${error?.name ?? 'unknown error'} ${error?.message ?? ''}`.trim());
+      const reply = /** @type {Frame} */ (await withTimeout(ack, REQUEST_TIMEOUT_MS, `No ack for ${description} arrived`));
+      if (reply.success !== true) {
+        const error = /** @type {{ name?: string, message?: string } | undefined} */ (reply.error);
+        const operation = description.charAt(0).toUpperCase() + description.slice(1);
+        throw new Error(`${operation} failed: ${error?.name ?? 'unknown error'} ${error?.message ?? ''}`.trim());
       }
       return ackId;
     } finally {

@@ -113,6 +113,8 @@ describe('scripts/start.js --demo', () => {
       expect(stdout).toMatch(/Received the broadcast to all: .*"data":\{"text":"Hello, all"\}/);
       expect(stdout).toMatch(/Received the broadcast to group demo-room: .*"data":\{"text":"Hello, group demo-room"\}/);
       expect(stdout).toMatch(/Received the broadcast to user demo-user: .*"data":\{"text":"Hello, user demo-user"\}/);
+      expect(stdout).toMatch(/Received the chat message from the Worker: .*"data":\{"from":"demo-user","text":"Hello through the event handler"\}/);
+      expect(stdout).toMatch(/Received the event handler's reply: .*"data":\{"sent":true,"group":null,"count":1\}/);
       expect(stdout).toContain('Demo passed');
       // wrangler's command line and that of its entry workerd process contain the Worker port.
       expect(processesMatching(`--port ${workerPort}`)).toEqual([]);
@@ -187,6 +189,11 @@ describe('scripts/start.js', () => {
         });
         expect(response.status).toBe(202);
         await listen.waitForOutput('{"type":"message","from":"server","dataType":"json","data":{"text":"hello room"}}');
+
+        // A typed line goes through the Worker's /eventhandler, which broadcasts it to room-1.
+        listen.child.stdin.write('hello from alice\n');
+        await listen.waitForOutput('"data":{"from":"alice","text":"hello from alice"}');
+        await listen.waitForOutput('"data":{"sent":true,"group":"room-1","count":1}');
 
         expect(await listen.stop('SIGINT')).toBe(0);
         expect(await start.stop('SIGTERM')).toBe(0);

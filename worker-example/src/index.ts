@@ -1,12 +1,14 @@
 /**
  * Example Cloudflare Worker for `webpubsub-edge`: a Hono app that hands out client URLs for
- * Azure Web PubSub and broadcasts messages to a hub, a group or a user.
+ * Azure Web PubSub, broadcasts messages to a hub, a group or a user, and handles the hub's events
+ * at `/eventhandler`.
  */
 
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Bindings } from './bindings.js';
 import { WorkerError, logErrorResponse, toErrorResponse } from './errors.js';
+import { EVENT_HANDLER_PATH, handleEvent } from './event-handler.js';
 import { broadcast, negotiate } from './routes.js';
 
 /** Largest `POST /broadcast` body this example accepts, in bytes. */
@@ -27,8 +29,12 @@ app.post(
   broadcast,
 );
 
+// The service sends OPTIONS and POST. The handler also serves paths below the route, for an
+// upstream URL template that ends in /{event}.
+app.on(['OPTIONS', 'POST'], [EVENT_HANDLER_PATH, `${EVENT_HANDLER_PATH}/*`], handleEvent);
+
 app.notFound((c) => {
-  return c.json({ error: { code: 'NOT_FOUND', message: 'Not found. The routes are GET /negotiate and POST /broadcast.' } }, 404);
+  return c.json({ error: { code: 'NOT_FOUND', message: 'Not found. The routes are GET /negotiate, POST /broadcast and POST /eventhandler.' } }, 404);
 });
 
 app.onError((error, c) => {

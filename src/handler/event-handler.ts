@@ -236,9 +236,11 @@ export class WebPubSubEventHandler {
     body: Uint8Array,
     contentType: string | null,
   ): Promise<Response> {
-    const data = decodeUserEventData(body, contentType, context.eventName);
+    // Without a callback nobody reads the body, so a body that would not decode must not turn into
+    // a 400, which makes the service close the client's connection.
     const handleUserEvent = this.#options.handleUserEvent;
     if (handleUserEvent === undefined) return emptyResponse(204);
+    const data = decodeUserEventData(body, contentType, context.eventName);
 
     const state = new ConnectionStateChanges(context.states);
     const result = await handleUserEvent({ context, ...data, setState: state.setState });

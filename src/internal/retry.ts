@@ -40,12 +40,23 @@ export function readRetryAfterInMs(headers: Headers, now: number = Date.now()): 
   const retryAfter = headers.get('retry-after');
   if (retryAfter === null) return undefined;
 
-  const seconds = parseNonNegativeNumber(retryAfter);
-  if (seconds !== undefined) return seconds * 1000;
+  // RFC 9110 §10.2.3: `Retry-After` is whole seconds or an HTTP-date. Anything else is ignored
+  // rather than handed to Date.parse, which reads values such as "-1" or "5, 6" as dates.
+  const trimmed = retryAfter.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  if (!HTTP_DATE.some((pattern) => pattern.test(trimmed))) return undefined;
 
-  const date = Date.parse(retryAfter);
+  // asctime dates carry no zone but are GMT; Date.parse would read them as local time.
+  const date = Date.parse(trimmed.endsWith('GMT') ? trimmed : `${trimmed} GMT`);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
+
+// The three HTTP-date forms of RFC 9110 §5.6.7: IMF-fixdate, RFC 850 and asctime.
+const HTTP_DATE = [
+  /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/,
+  /^[A-Z][a-z]+, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT$/,
+  /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/,
+];
 
 /**
  * Compute the wait before retry number `retryCount + 1`: the server's hint capped by

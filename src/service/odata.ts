@@ -10,8 +10,9 @@ import { ConfigError } from '../errors.js';
  * `removeConnectionsFromGroups`, quoting every interpolated value so that user input cannot
  * change the expression:
  *
- * - a string has each `'` doubled and is wrapped in `'…'`, unless the text right before it
- *   already ends with `'` (then only the doubling happens, as in `@azure/web-pubsub`);
+ * - a string has each `'` doubled and is wrapped in `'…'`, unless the template's own text right
+ *   before it ends with `'` (then only the doubling happens, as in `@azure/web-pubsub`). Only
+ *   the literal parts of the template decide this, never an earlier value;
  * - `null` and `undefined` become `null`;
  * - finite numbers, bigints and booleans are written as they are.
  *
@@ -31,19 +32,22 @@ import { ConfigError } from '../errors.js';
 export function odata(strings: TemplateStringsArray, ...values: unknown[]): string {
   let filter = strings[0] ?? '';
   values.forEach((value, index) => {
-    filter += formatValue(value, filter, index);
+    filter += formatValue(value, strings[index] ?? '', index);
     filter += strings[index + 1] ?? '';
   });
   return filter;
 }
 
-function formatValue(value: unknown, textBefore: string, index: number): string {
+// `literalBefore` is the template text between the previous value and this one. Looking at the
+// text built so far instead would let a value ending in `'` decide that the next value is
+// already inside quotes, and so leave that value unquoted.
+function formatValue(value: unknown, literalBefore: string, index: number): string {
   if (value === null || value === undefined) return 'null';
 
   switch (typeof value) {
     case 'string': {
       const escaped = value.replace(/'/g, "''");
-      return textBefore.trimEnd().endsWith("'") ? escaped : `'${escaped}'`;
+      return literalBefore.trimEnd().endsWith("'") ? escaped : `'${escaped}'`;
     }
     case 'boolean':
     case 'bigint':

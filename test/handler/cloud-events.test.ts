@@ -59,15 +59,17 @@ describe('malformed event requests', () => {
   });
 
   it('rejects text that is not UTF-8', async () => {
-    const response = await createHandler().handle(await messageEvent(new Uint8Array([0xff, 0xfe]), 'text/plain'));
+    const handler = createHandler({ handleUserEvent: () => undefined });
+    const response = await handler.handle(await messageEvent(new Uint8Array([0xff, 0xfe]), 'text/plain'));
 
     expect(response?.status).toBe(400);
     expect(await response?.text()).toContain('UTF-8');
   });
 
   it('rejects an unsupported user event content type', async () => {
+    const handler = createHandler({ handleUserEvent: () => undefined });
     for (const contentType of ['application/xml', 'text/html', '']) {
-      const response = await createHandler().handle(await messageEvent('<a/>', contentType));
+      const response = await handler.handle(await messageEvent('<a/>', contentType));
       expect(response?.status, contentType).toBe(400);
       expect(await response?.text()).toContain('Content-Type');
     }

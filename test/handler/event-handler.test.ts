@@ -19,6 +19,17 @@ function createHandler(options: WebPubSubEventHandlerOptions = {}): WebPubSubEve
   return new WebPubSubEventHandler(HUB, { accessKeys: [PRIMARY_KEY], ...options });
 }
 
+describe('user events without a callback', () => {
+  it('answers 204 even for a body that would not decode', async () => {
+    const handler = createHandler();
+
+    for (const [body, contentType] of [['{not json', 'application/json'], [new Uint8Array([0xff, 0xfe]), 'text/plain']] as const) {
+      const response = await handler.handle(await messageEvent(body, contentType));
+      expect(response?.status).toBe(204);
+    }
+  });
+});
+
 describe('WebPubSubEventHandler routing', () => {
   it('serves the default path', async () => {
     const handler = createHandler();

@@ -16,6 +16,13 @@ describe('odata', () => {
     expect(odata`userId eq ${hostile}`).toBe("userId eq 'x'' or userId ne '''");
   });
 
+  it('quotes a value that follows another value', () => {
+    expect(odata`userId eq ${'a'}${" or userId ne 'z"}`).toBe("userId eq 'a'' or userId ne ''z'");
+    // Two adjacent quoted values read as one string literal, so `or true` stays inside it.
+    expect(odata`userId eq ${"a'"}${' or true'}`).toBe("userId eq 'a'''' or true'");
+    expect(odata`userId eq ${'a'} ${' or true'}`).toBe("userId eq 'a' ' or true'");
+  });
+
   it('writes null and undefined as null', () => {
     expect(odata`userId eq ${null}`).toBe('userId eq null');
     expect(odata`userId ne ${undefined}`).toBe('userId ne null');

@@ -8,7 +8,17 @@ describe('readRetryAfterInMs', () => {
   it('reads Retry-After in seconds', () => {
     expect(readRetryAfterInMs(new Headers({ 'retry-after': '2' }), NOW)).toBe(2000);
     expect(readRetryAfterInMs(new Headers({ 'retry-after': '0' }), NOW)).toBe(0);
-    expect(readRetryAfterInMs(new Headers({ 'retry-after': '1.5' }), NOW)).toBe(1500);
+  });
+
+  it('ignores Retry-After values that are neither whole seconds nor HTTP dates', () => {
+    for (const value of ['1.5', '-1', '5, 6', '2026-01-01T00:00:03Z', '3 seconds']) {
+      expect(readRetryAfterInMs(new Headers({ 'retry-after': value }), NOW)).toBeUndefined();
+    }
+  });
+
+  it('reads the RFC 850 and asctime date forms', () => {
+    expect(readRetryAfterInMs(new Headers({ 'retry-after': 'Thursday, 01-Jan-26 00:00:04 GMT' }), NOW)).toBe(4000);
+    expect(readRetryAfterInMs(new Headers({ 'retry-after': 'Thu Jan  1 00:00:05 2026' }), NOW)).toBe(5000);
   });
 
   it('reads Retry-After as an HTTP date', () => {

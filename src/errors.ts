@@ -168,8 +168,12 @@ function describeFailure({ status, method, url, requestId, details }: RestErrorI
  *
  * @example
  * ```ts
- * catch (error) {
- *   if (error instanceof RequestError && error.code === 'TIMEOUT') retryLater();
+ * try {
+ *   await client.sendToAll({ hello: 'world' }, { timeoutInMs: 5_000 });
+ * } catch (error) {
+ *   if (error instanceof RequestError && error.code === 'TIMEOUT') {
+ *     // no response within 5 s: queue the message and try later
+ *   }
  * }
  * ```
  */
@@ -205,8 +209,12 @@ export class RequestError extends WebPubSubError {
  *
  * @example
  * ```ts
- * catch (error) {
- *   if (isWebPubSubError(error) && error.code === 'REQUEST_FAILED') { ... }
+ * try {
+ *   await client.sendToUser('alice', 'hi');
+ * } catch (error) {
+ *   if (isWebPubSubError(error) && error.code === 'REQUEST_FAILED') {
+ *     // the service rejected the call; see error.message
+ *   }
  * }
  * ```
  */

@@ -4,6 +4,7 @@
  * reconnects; `lifecycle.ts` replaces it when it closes.
  */
 
+import { ConfigError } from '../errors.js';
 import { ConnectionError, ProtocolError } from './errors.js';
 import { KeepAlive, type KeepAliveTiming } from './keepalive.js';
 import type { ConnectedMessage, DisconnectedMessage, WebPubSubMessage } from './messages.js';
@@ -31,6 +32,15 @@ export interface ConnectionHandlers {
 /** Close code for a connection that ended without a close frame (RFC 6455 section 7.1.5). */
 export const ABNORMAL_CLOSURE = 1006;
 
+/**
+ * Largest frame the service accepts from a client, in bytes. The Azure Web PubSub docs give
+ * 1 MB per WebSocket frame. The service closes the connection with 1009 on a larger frame.
+ *
+ * NOTE: the docs do not say whether 1 MB means 1,000,000 or 1,048,576 bytes; this uses the
+ * larger value, as the emulator does.
+ */
+export const MAX_FRAME_SIZE_IN_BYTES = 1_048_576;
+
 /** A socket plus its protocol, keepalive and close details. */
 export class Connection {
   /** Settles when the socket opens; rejects when it fails first. */
@@ -39,6 +49,8 @@ export class Connection {
   readonly handshake: Promise<ConnectedMessage>;
   /** Resolves once, when the socket closed or was abandoned. */
   readonly closed: Promise<CloseDetails>;
+  /** Resolves at the first frame from the service; rejects when the socket closes first. */
+  readonly firstFrame: Promise<void>;
 
   readonly #socket: WebSocketLike;
   readonly #protocol: WebPubSubClientProtocol;
@@ -50,6 +62,7 @@ export class Connection {
   #disconnectedMessage: DisconnectedMessage | undefined;
   #settleOpened!: (error?: Error) => void;
   #settleHandshake!: (message: ConnectedMessage | Error) => void;
+  #settleFirstFrame!: (error?: Error) => void;
   #resolveClosed!: (details: CloseDetails) => void;
 
   constructor(
@@ -77,9 +90,13 @@ export class Connection {
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
+    this.firstFrame = new Promise((resolve, reject) => {
+      this.#settleFirstFrame = (error) => (error ? reject(error) : resolve());
+    });
     // Callers may await only one of these; the others must not surface as unhandled rejections.
     this.opened.catch(() => {});
     this.handshake.catch(() => {});
+    this.firstFrame.catch(() => {});
 
     try {
       socket.binaryType = 'arraybuffer';
@@ -111,6 +128,8 @@ export class Connection {
   /**
    * Serializes and writes one message.
    *
+   * @throws {ConfigError} `INVALID_ARGUMENT` when the frame is larger than
+   *   {@link MAX_FRAME_SIZE_IN_BYTES}, because the service closes the connection on such a frame.
    * @throws {Error} when the socket is not open or the protocol cannot write the message.
    */
   send(message: WebPubSubMessage): void {
@@ -118,7 +137,18 @@ export class Connection {
       throw new ConnectionError('CONNECTION_CLOSED', 'The WebSocket connection is not open.');
     }
 
-    this.#socket.send(this.#protocol.writeMessage(message));
+    const frame = this.#protocol.writeMessage(message);
+    const size = sizeOfOversizedFrame(frame);
+    if (size !== undefined) {
+      throw new ConfigError(
+        'content',
+        `The ${message.kind} frame is ${size} bytes, larger than the service limit of ${MAX_FRAME_SIZE_IN_BYTES} bytes ` +
+          'per WebSocket frame. Send less content per message.',
+        'INVALID_ARGUMENT',
+      );
+    }
+
+    this.#socket.send(frame);
   }
 
   /**
@@ -135,6 +165,23 @@ export class Connection {
    */
   waitHandshake(signal: AbortSignal): Promise<ConnectedMessage> {
     return this.#waitUnlessAborted(this.handshake, signal);
+  }
+
+  /**
+   * Waits for the first frame from the service. When `signal` aborts first, closes the socket
+   * and rejects with `ABORTED`.
+   */
+  waitFirstFrame(signal: AbortSignal): Promise<void> {
+    return this.#waitUnlessAborted(this.firstFrame, signal);
+  }
+
+  /**
+   * Writes a ping, so that a live service sends a pong.
+   *
+   * @throws {Error} when the socket is not open or the protocol cannot write a ping.
+   */
+  ping(): void {
+    this.send({ kind: 'ping' });
   }
 
   /**
@@ -204,6 +251,7 @@ export class Connection {
     }
 
     this.#keepAlive.received();
+    this.#settleFirstFrame();
     let messages: WebPubSubMessage[];
     try {
       messages = toArray(this.#protocol.parseMessages(toFrame(data)));
@@ -225,7 +273,12 @@ export class Connection {
 
   #fail(cause: unknown): void {
     if (!this.#isOpen) {
-      this.#settleOpened(new ConnectionError('NETWORK_ERROR', 'The WebSocket connection failed to open.', { cause }));
+      const status = readUpgradeStatus(cause);
+      const message =
+        status === undefined
+          ? 'The WebSocket connection failed to open.'
+          : `The service rejected the WebSocket upgrade with HTTP status ${status}.`;
+      this.#settleOpened(new ConnectionError('NETWORK_ERROR', message, { cause, status }));
     }
     // After opening, an error event is followed by a close event, which ends the connection.
   }
@@ -266,6 +319,7 @@ export class Connection {
     });
     this.#settleOpened(failure);
     this.#settleHandshake(failure);
+    this.#settleFirstFrame(failure);
     this.#resolveClosed(withMessage);
   }
 
@@ -297,6 +351,42 @@ function describeClose({ code, reason, message }: CloseDetails): string {
   text += '.';
   if (message?.message) text += ` The service's disconnected message: ${message.message}`;
   return text;
+}
+
+/**
+ * Returns the HTTP status of a rejected upgrade from the error of a socket's `error` event, when
+ * the socket implementation exposes it. A numeric `status` or `statusCode` on the error is used
+ * first. Otherwise the message of the `ws` package is parsed: `ws` 8 rejects with
+ * "Unexpected server response: 401" and puts the status nowhere else unless the caller handles
+ * its `unexpected-response` event, which would make the caller responsible for aborting the
+ * request. Browsers and the WHATWG `WebSocket` never expose the status.
+ */
+export function readUpgradeStatus(cause: unknown): number | undefined {
+  if (typeof cause !== 'object' || cause === null) {
+    return undefined;
+  }
+
+  const { status, statusCode, message } = cause as { status?: unknown; statusCode?: unknown; message?: unknown };
+  for (const value of [status, statusCode]) {
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 100 && value <= 599) return value;
+  }
+
+  const match = typeof message === 'string' ? /^Unexpected server response: (\d{3})$/.exec(message) : null;
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Returns the size of a frame on the wire (UTF-8 bytes for text) when it is larger than
+ * {@link MAX_FRAME_SIZE_IN_BYTES}, or `undefined` when it fits.
+ */
+function sizeOfOversizedFrame(frame: string | ArrayBuffer): number | undefined {
+  // A UTF-16 code unit takes at most 3 UTF-8 bytes, so short text frames skip the encoding.
+  if (typeof frame === 'string' && frame.length * 3 <= MAX_FRAME_SIZE_IN_BYTES) {
+    return undefined;
+  }
+
+  const size = typeof frame === 'string' ? new TextEncoder().encode(frame).byteLength : frame.byteLength;
+  return size > MAX_FRAME_SIZE_IN_BYTES ? size : undefined;
 }
 
 function toArray(parsed: WebPubSubMessage[] | WebPubSubMessage | null): WebPubSubMessage[] {

@@ -56,7 +56,12 @@ export interface OnRejoinGroupFailedArgs {
 
 /** Arguments of the `error` event. */
 export interface OnErrorArgs {
-  /** A failure with no call to reject, such as a frame the protocol could not parse. */
+  /**
+   * A failure with no call to reject: a frame the protocol could not parse, or a failed
+   * reconnect attempt (a `ConnectionError` with `status` for a rejected upgrade, or the error of
+   * `getClientAccessUrl`). Reconnect failures come once per attempt, so their number is bounded
+   * by `reconnectRetryOptions`.
+   */
   error: Error;
 }
 
@@ -90,8 +95,10 @@ class ClientEvent<T> extends Event {
 /**
  * Typed `on`/`off`/`emit` over an `EventTarget`. Adding the same listener twice keeps one
  * registration, as `EventTarget` does, and `off` drops the bookkeeping of removed listeners.
- * A listener that throws is reported the way the runtime reports errors in event listeners;
- * the other listeners and the client go on.
+ * A listener that throws is reported the way the runtime reports an error in any `EventTarget`
+ * listener, and the other listeners of the event still run. Browsers log it. Node (checked on
+ * 20) rethrows it as an uncaught exception in the next tick, which ends the process unless the
+ * application handles `uncaughtException`, so listeners should catch their own errors.
  */
 export class ClientEventEmitter {
   readonly #target = new EventTarget();

@@ -21,6 +21,14 @@ export type ClientState = 'Stopped' | 'Connecting' | 'Connected' | 'Recovering' 
 /** Close code of `stop()`. */
 const NORMAL_CLOSURE = 1000;
 
+/**
+ * How long a connection must stay open, in milliseconds, before its loss counts as a new
+ * failure. A connection lost sooner continues the reconnect backoff and the 30-second recovery
+ * window of the loss before it. So when the application server or a listener closes every
+ * connection right after `connected`, `reconnectRetryOptions` paces the reconnects.
+ */
+export const STABLE_CONNECTION_IN_MS = 5000;
+
 /** Callbacks from the lifecycle into the client. */
 export interface LifecycleHooks {
   /** Receives acks and the data messages that passed the sequence check. */
@@ -54,6 +62,14 @@ export class Lifecycle {
   #connectionId: string | undefined;
   #userId = '';
   #reconnectionToken: string | undefined;
+  /** Reconnect attempts since the last connection that stayed open {@link STABLE_CONNECTION_IN_MS}. */
+  #reconnectAttempts = 0;
+  /** Time the current connection became usable, in milliseconds since the epoch. */
+  #adoptedAt = 0;
+  /** Time of the drop that the running recovery window started at; unset after a stable connection. */
+  #droppedAt: number | undefined;
+  /** Whether `stop()` was called since the last `start()`. */
+  #isStopRequested = false;
 
   constructor(
     credential: WebPubSubClientCredential,
@@ -90,7 +106,10 @@ export class Lifecycle {
 
     const stopController = new AbortController();
     this.#stopController = stopController;
+    this.#isStopRequested = false;
     this.#state = 'Connecting';
+    this.#reconnectAttempts = 0;
+    this.#droppedAt = undefined;
     const onAbort = () => stopController.abort(abortSignal?.reason);
     abortSignal?.addEventListener('abort', onAbort, { once: true });
     if (abortSignal?.aborted) onAbort();
@@ -101,6 +120,9 @@ export class Lifecycle {
     } catch (error) {
       this.#state = 'Stopped';
       this.#stopController = undefined;
+      // stop() promises a `stopped` event; no connection was confirmed, so there is no close
+      // code and no `disconnected` event.
+      if (this.#isStopRequested) this.#emitter.emit('stopped', {});
       throw error;
     } finally {
       abortSignal?.removeEventListener('abort', onAbort);
@@ -123,6 +145,7 @@ export class Lifecycle {
       return;
     }
 
+    this.#isStopRequested = true;
     controller.abort(new ConnectionError('ABORTED', 'The client was stopped.'));
     this.#connection?.close({ code: NORMAL_CLOSURE, reason: '' }, NORMAL_CLOSURE);
   }
@@ -137,6 +160,11 @@ export class Lifecycle {
       this.#releaseConnection();
       isDisconnectedEmitted = false;
       if (stopSignal.aborted) break;
+
+      if (Date.now() - this.#adoptedAt >= STABLE_CONNECTION_IN_MS) {
+        this.#reconnectAttempts = 0;
+        this.#droppedAt = undefined;
+      }
 
       const recovered = await this.#recover(connection, details, stopSignal);
       if (recovered) {
@@ -178,7 +206,15 @@ export class Lifecycle {
     return connection;
   }
 
-  /** Tries to recover a dropped reliable connection; returns the new socket's connection or nothing. */
+  /**
+   * Tries to recover a dropped reliable connection; returns the confirmed connection or nothing.
+   * A loss soon after an earlier recovery keeps that recovery's window, so the client gives up
+   * 30 s after the original drop.
+   *
+   * NOTE: the first attempt after each loss runs at once, as in `@azure/web-pubsub-client`. A
+   * service that confirms every recovery and then closes it gets one immediate attempt per loss
+   * until the window ends; reconnects after that follow `reconnectRetryOptions`.
+   */
   async #recover(lost: Connection, details: CloseDetails, stopSignal: AbortSignal): Promise<Connection | undefined> {
     const url = buildRecoveryUrl(this.#url, this.#connectionId, this.#reconnectionToken);
     if (!url || !canRecover({ lost, details, options: this.#options })) {
@@ -186,11 +222,14 @@ export class Lifecycle {
     }
 
     this.#state = 'Recovering';
+    const droppedAt = this.#droppedAt ?? Date.now();
+    this.#droppedAt = droppedAt;
     const connection = await recoverConnection({
       url,
       lost,
       details,
       options: this.#options,
+      droppedAt,
       stopSignal,
       open: (recoveryUrl, signal) => this.#open(recoveryUrl, 'recovery', signal),
     });
@@ -198,26 +237,48 @@ export class Lifecycle {
     return connection;
   }
 
-  /** Opens new connections with a fresh URL until one succeeds, retries run out or the client stops. */
+  /**
+   * Opens new connections with a fresh URL until one succeeds, retries run out or the client
+   * stops. Every attempt, the first one included, waits the delay of `reconnectRetryOptions`.
+   * The attempt count carries over from earlier losses until a connection stays open for
+   * {@link STABLE_CONNECTION_IN_MS}, so exponential delays and `maxRetries` also pace a service
+   * that closes each new connection at once. Each failed attempt is emitted as an `error`.
+   */
   async #reconnect(stopSignal: AbortSignal): Promise<Connection | undefined> {
-    for (let retry = 1; !stopSignal.aborted; retry++) {
-      this.#state = 'Connecting';
-      try {
-        return await this.#connectNew(stopSignal);
-      } catch {
-        this.#state = 'Disconnected';
-      }
-
-      const delay = retryDelayInMs(retry, this.#options.reconnectRetryOptions);
-      if (stopSignal.aborted || delay === undefined) return undefined;
+    const retryOptions = this.#options.reconnectRetryOptions;
+    while (!stopSignal.aborted) {
+      // maxRetries counts the retries after the first attempt, as WebPubSubRetryOptions documents.
+      this.#reconnectAttempts += 1;
+      if (this.#reconnectAttempts > retryOptions.maxRetries + 1) return undefined;
+      const delay = retryDelayInMs(this.#reconnectAttempts, { ...retryOptions, maxRetries: Number.MAX_VALUE }) ?? 0;
       try {
         await sleep(delay, stopSignal);
       } catch {
         return undefined;
       }
+
+      this.#state = 'Connecting';
+      try {
+        return await this.#connectNew(stopSignal);
+      } catch (error) {
+        this.#state = 'Disconnected';
+        if (stopSignal.aborted) return undefined;
+        this.#emitter.emit('error', { error: toReconnectError(error, this.#reconnectAttempts) });
+        if (this.#isRejectionFinal(error)) return undefined;
+      }
     }
 
     return undefined;
+  }
+
+  /**
+   * Returns whether a failed reconnect cannot succeed on a later attempt: the service rejected
+   * the upgrade with 401 or 403 and the credential is a fixed URL, so every attempt would send
+   * the same token.
+   */
+  #isRejectionFinal(error: unknown): boolean {
+    const isAuthRejection = error instanceof ConnectionError && (error.status === 401 || error.status === 403);
+    return isAuthRejection && typeof this.#credential.getClientAccessUrl === 'string';
   }
 
   async #open(url: string, role: ConnectionRole, signal: AbortSignal): Promise<Connection> {
@@ -266,6 +327,7 @@ export class Lifecycle {
     this.#connectionId = connectionId;
     this.#userId = userId;
     this.#reconnectionToken = reconnectionToken;
+    this.#droppedAt = undefined;
   }
 
   #route(connection: Connection, message: WebPubSubMessage): void {
@@ -288,6 +350,7 @@ export class Lifecycle {
   /** Makes `connection` the current one and starts acknowledging its sequence ids. */
   #adopt(connection: Connection): void {
     this.#connection = connection;
+    this.#adoptedAt = Date.now();
     this.#state = 'Connected';
     if (this.#options.protocol.isReliableSubProtocol) {
       this.#sequence.start(connection);
@@ -321,4 +384,13 @@ export class Lifecycle {
       reason: details.reason,
     });
   }
+}
+
+/** Returns the error of a failed reconnect attempt as a `WebPubSubError` for the `error` event. */
+function toReconnectError(error: unknown, attempt: number): Error {
+  if (error instanceof WebPubSubError) {
+    return error;
+  }
+
+  return new ConnectionError('NETWORK_ERROR', `Reconnect attempt ${attempt} failed.`, { cause: error });
 }

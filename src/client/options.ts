@@ -85,7 +85,10 @@ export interface WebPubSubClientOptions {
    */
   messageRetryOptions?: WebPubSubRetryOptions;
   /**
-   * Retries of opening a new connection after a connection was lost.
+   * Retries of opening a new connection after a connection was lost. Every attempt, the first
+   * one included, waits its delay. The attempt count carries over across connections that close
+   * within 5 seconds of opening, so `mode` and `maxRetries` also pace a server that closes each
+   * new connection at once. Each failed attempt is emitted as an `error` event.
    * @default { maxRetries: Number.MAX_VALUE, retryDelayInMs: 1000, maxRetryDelayInMs: 30000, mode: 'Fixed' }
    */
   reconnectRetryOptions?: WebPubSubRetryOptions;

@@ -5,7 +5,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../emulator/log.js';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
-import { WebPubSubClient, WebPubSubJsonProtocol, type SendMessageError } from '../../src/client/index.js';
+import { ConnectionError, WebPubSubClient, WebPubSubJsonProtocol, type SendMessageError } from '../../src/client/index.js';
+import { clientToken, clientUrl } from '../emulator/helpers.js';
 import { accessUrl, connectionIdOf, createEmulatorClient, nextEvent, nodeWebSocketFactory, waitUntil } from './helpers/emulator-clients.js';
 
 let emulator: Emulator;
@@ -83,6 +84,22 @@ describe('messages', () => {
     await alice.client.start();
 
     await expect(alice.client.sendEvent('hello', { x: 1 }, 'json')).resolves.toMatchObject({ isDuplicated: false });
+  });
+});
+
+describe('oversized frame', () => {
+  it('is rejected and the connection stays', async () => {
+    const hub = newHub();
+    const alice = track(createEmulatorClient(emulator, hub, { userId: 'alice', roles: GROUP_ROLES }));
+    await alice.client.start();
+    const firstId = connectionIdOf(emulator, hub, 'alice');
+
+    const error = await alice.client.sendToGroup('g', 'a'.repeat(1_048_576), 'text').catch((caught: unknown) => caught);
+
+    expect(error).toMatchObject({ name: 'ConfigError', code: 'INVALID_ARGUMENT' });
+    await expect(alice.client.sendToGroup('g', 'small', 'text')).resolves.toMatchObject({ isDuplicated: false });
+    expect(connectionIdOf(emulator, hub, 'alice')).toBe(firstId);
+    expect(alice.events.map((event) => event.name)).toEqual(['connected']);
   });
 });
 
@@ -242,18 +259,35 @@ describe('close details', () => {
     expect((await reconnected).connectionId).not.toBe(firstId);
   });
 
-  it('report the close code of the failed recovery after a service close', async () => {
-    const hub = newHub();
-    const client = track(createEmulatorClient(emulator, hub, { userId: 'u' }));
-    await client.client.start();
-    const firstId = connectionIdOf(emulator, hub, 'u') as string;
-    const disconnected = nextEvent(client.client, 'disconnected');
+  for (const code of [1000, 4000, 1011]) {
+    it(`report service close ${code} without recovery`, async () => {
+      const hub = newHub();
+      const socketUrls: string[] = [];
+      const client = track(
+        createEmulatorClient(emulator, hub, { userId: 'u' }, {
+          webSocketFactory: (url, protocol, options) => {
+            socketUrls.push(url);
+            return nodeWebSocketFactory(url, protocol, options);
+          },
+        }),
+      );
+      await client.client.start();
+      const firstId = connectionIdOf(emulator, hub, 'u') as string;
+      const disconnected = nextEvent(client.client, 'disconnected');
+      const reconnected = nextEvent(client.client, 'connected');
 
-    emulator.hooks.closeConnection(firstId, 1011, 'restarting');
+      emulator.hooks.closeConnection(firstId, code, 'bye');
 
-    expect(await disconnected).toMatchObject({ connectionId: firstId, code: 1008 });
-    await nextEvent(client.client, 'connected');
-  });
+      expect(await disconnected).toEqual({
+        connectionId: firstId,
+        code,
+        reason: 'bye',
+        message: { kind: 'disconnected', message: 'bye' },
+      });
+      expect((await reconnected).connectionId).not.toBe(firstId);
+      expect(socketUrls.filter((url) => url.includes('awps_connection_id'))).toEqual([]);
+    });
+  }
 });
 
 describe('lost ack', () => {
@@ -310,5 +344,77 @@ describe('rejoin', () => {
     await reconnected;
 
     expect(emulator.hooks.connections(hub)[0]?.groups).toEqual(['a']);
+  });
+});
+
+describe('reconnect pacing', () => {
+  for (const [label, protocol, code] of [
+    ['JSON protocol, close 1000', WebPubSubJsonProtocol(), 1000],
+    ['reliable protocol, close 1008', undefined, 1008],
+    ['reliable protocol, close 1000', undefined, 1000],
+  ] as const) {
+    it(`limits connections closed at once (${label})`, async () => {
+      const hub = newHub();
+      const client = track(
+        createEmulatorClient(emulator, hub, { userId: 'u' }, {
+          reconnectRetryOptions: { retryDelayInMs: 250 },
+          ...(protocol ? { protocol } : {}),
+        }),
+      );
+      let connectedCount = 0;
+      client.client.on('connected', ({ connectionId }) => {
+        connectedCount += 1;
+        emulator.hooks.closeConnection(connectionId, code, 'closed by the application');
+      });
+      await client.client.start();
+
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      client.client.stop();
+
+      // Reconnect delays of 200 to 300 ms allow at most 11 connections in 2 s.
+      expect(connectedCount).toBeGreaterThanOrEqual(3);
+      expect(connectedCount).toBeLessThanOrEqual(11);
+      expect(client.urlRequests()).toBeLessThanOrEqual(11);
+    });
+  }
+});
+
+describe('rejected upgrade', () => {
+  it('rejects start with 401 for a wrong key', async () => {
+    const hub = newHub();
+    const token = await clientToken(emulator, hub, { userId: 'u', key: 'not-the-access-key' });
+    const client = new WebPubSubClient(clientUrl(emulator, hub, token), { webSocketFactory: nodeWebSocketFactory });
+
+    const error = (await client.start().catch((caught: unknown) => caught)) as ConnectionError;
+
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error.code).toBe('NETWORK_ERROR');
+    expect(error.status).toBe(401);
+  });
+
+  it('reports 401 for each failed reconnect', async () => {
+    const hub = newHub();
+    let calls = 0;
+    const client = new WebPubSubClient(
+      {
+        getClientAccessUrl: async () => {
+          calls += 1;
+          const key = calls === 1 ? emulator.accessKeys[0] : 'not-the-access-key';
+          return clientUrl(emulator, hub, await clientToken(emulator, hub, { userId: 'u', key }));
+        },
+      },
+      { webSocketFactory: nodeWebSocketFactory, reconnectRetryOptions: { maxRetries: 2, retryDelayInMs: 50 } },
+    );
+    started.push(client);
+    const statuses: Array<number | undefined> = [];
+    client.on('error', ({ error }) => statuses.push((error as ConnectionError).status));
+    await client.start();
+    const stopped = nextEvent(client, 'stopped');
+
+    emulator.hooks.closeConnection(connectionIdOf(emulator, hub, 'u') as string, 1008, 'gone');
+    await stopped;
+
+    // The first attempt and its 2 retries.
+    expect(statuses).toEqual([401, 401, 401]);
   });
 });

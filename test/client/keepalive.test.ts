@@ -7,7 +7,7 @@ import {
   type WebPubSubMessage,
 } from '../../src/client/index.js';
 import { KeepAlive } from '../../src/client/keepalive.js';
-import { createHarness, flush } from './helpers/client-harness.js';
+import { createHarness, flush, passReconnectDelay } from './helpers/client-harness.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -111,6 +111,7 @@ describe('half-open socket', () => {
     expect(service.sockets[0]?.closeCalls).toHaveLength(1);
     expect(argsOf('disconnected')).toHaveLength(1);
     expect(argsOf('disconnected')[0]).toMatchObject({ connectionId: 'conn-1', code: 1006 });
+    await passReconnectDelay();
     expect(argsOf('connected').map((args) => args.connectionId)).toEqual(['conn-1', 'conn-2']);
 
     service.sendServerMessage('after');

@@ -6,7 +6,7 @@ import {
   WebPubSubClient,
   WebPubSubJsonProtocol,
 } from '../../src/client/index.js';
-import { createHarness, flush } from './helpers/client-harness.js';
+import { createHarness, flush, passReconnectDelay } from './helpers/client-harness.js';
 import type { FakeSocket } from './helpers/fake-service.js';
 
 beforeEach(() => {
@@ -229,7 +229,7 @@ describe('stop', () => {
 
     for (let cycle = 0; cycle < 50; cycle++) {
       service.last.serverClose(cycle % 2 === 0 ? 1006 : 1008);
-      await flush();
+      await passReconnectDelay();
     }
     client.stop();
     await flush();
@@ -279,7 +279,8 @@ describe('autoReconnect off', () => {
     await flush();
 
     expect(names()).toEqual(['connected', 'disconnected', 'stopped']);
-    expect(argsOf('stopped')[0]).toMatchObject({ code: 1008 });
+    // The events report the close of the lost connection, not the refusal of its recovery.
+    expect(argsOf('stopped')[0]).toMatchObject({ code: 1006 });
   });
 });
 
@@ -291,7 +292,7 @@ describe('close details', () => {
 
     first.receive({ type: 'system', event: 'disconnected', message: 'invalid recovery token' });
     first.serverClose(1008, 'invalid recovery token');
-    await flush();
+    await passReconnectDelay();
 
     expect(argsOf('disconnected')).toEqual([
       {
@@ -311,14 +312,213 @@ describe('close details', () => {
     await client.start();
 
     service.last.serverClose(1006);
-    await flush();
+    await passReconnectDelay();
     service.last.serverClose(1000, 'bye');
-    await flush();
+    await passReconnectDelay();
 
     expect(argsOf('disconnected').map(({ code, reason }) => [code, reason])).toEqual([
       [1006, ''],
       [1000, 'bye'],
     ]);
     client.stop();
+  });
+});
+
+describe('reconnect pacing', () => {
+  /** Makes the service close every connection right after the client emits `connected`. */
+  function closeEachConnection(client: WebPubSubClient, socket: () => FakeSocket, code: number): { enabled: boolean } {
+    const switcher = { enabled: true };
+    client.on('connected', () => {
+      const connected = socket();
+      queueMicrotask(() => {
+        if (switcher.enabled) connected.serverClose(code, 'closed by the application');
+      });
+    });
+    return switcher;
+  }
+
+  it('waits the retry delay before the first attempt', async () => {
+    const { client, service, getClientAccessUrl } = createHarness({ protocol: WebPubSubJsonProtocol() });
+    await client.start();
+
+    service.last.serverClose(1000);
+    await vi.advanceTimersByTimeAsync(799);
+    expect(service.sockets).toHaveLength(1);
+    expect(getClientAccessUrl).toHaveBeenCalledTimes(1);
+
+    await vi.advanceTimersByTimeAsync(401);
+    expect(service.sockets).toHaveLength(2);
+    client.stop();
+  });
+
+  for (const [label, protocol, code] of [
+    ['JSON protocol, close 1000', WebPubSubJsonProtocol(), 1000],
+    ['reliable protocol, close 1008', undefined, 1008],
+  ] as const) {
+    it(`paces connections closed at once (${label})`, async () => {
+      const { client, service, argsOf, getClientAccessUrl } = createHarness(protocol ? { protocol } : {});
+      closeEachConnection(client, () => service.last, code);
+      await client.start();
+
+      await vi.advanceTimersByTimeAsync(10_000);
+
+      // One connection per reconnect delay of 800 to 1200 ms.
+      expect(argsOf('connected').length).toBeGreaterThanOrEqual(9);
+      expect(argsOf('connected').length).toBeLessThanOrEqual(13);
+      expect(getClientAccessUrl.mock.calls.length).toBe(service.sockets.length);
+      expect(service.sockets.filter((socket) => socket.isRecovery)).toEqual([]);
+      client.stop();
+    });
+  }
+
+  it('grows exponential delays across quick closes', async () => {
+    const { client, service, argsOf } = createHarness({
+      protocol: WebPubSubJsonProtocol(),
+      reconnectRetryOptions: { mode: 'Exponential', retryDelayInMs: 1000, maxRetryDelayInMs: 30_000 },
+    });
+    closeEachConnection(client, () => service.last, 1000);
+    await client.start();
+
+    await vi.advanceTimersByTimeAsync(16_000);
+
+    // Delays of about 1, 2, 4 and 8 s, each within 20 % jitter.
+    expect(argsOf('connected').length).toBeGreaterThanOrEqual(4);
+    expect(argsOf('connected').length).toBeLessThanOrEqual(5);
+    client.stop();
+  });
+
+  it('resets backoff after a stable connection', async () => {
+    const { client, service, argsOf } = createHarness({
+      protocol: WebPubSubJsonProtocol(),
+      reconnectRetryOptions: { mode: 'Exponential', retryDelayInMs: 1000, maxRetryDelayInMs: 30_000 },
+    });
+    const closing = closeEachConnection(client, () => service.last, 1000);
+    await client.start();
+    await vi.advanceTimersByTimeAsync(9_000);
+    closing.enabled = false;
+    await vi.advanceTimersByTimeAsync(20_000);
+    const connectedBefore = argsOf('connected').length;
+
+    service.last.serverClose(1000);
+    await passReconnectDelay();
+
+    expect(argsOf('connected')).toHaveLength(connectedBefore + 1);
+    client.stop();
+  });
+
+  it('counts maxRetries across quick closes', async () => {
+    const { client, service, names } = createHarness({
+      protocol: WebPubSubJsonProtocol(),
+      reconnectRetryOptions: { maxRetries: 2 },
+    });
+    closeEachConnection(client, () => service.last, 1000);
+    await client.start();
+
+    await vi.advanceTimersByTimeAsync(10_000);
+
+    // The first connection, then the first attempt and its 2 retries.
+    expect(service.sockets).toHaveLength(4);
+    expect(names().filter((name) => name === 'connected')).toHaveLength(4);
+    expect(names().at(-1)).toBe('stopped');
+  });
+});
+
+describe('reconnect failures', () => {
+  it('emit an error per failed URL request', async () => {
+    const { client, service, argsOf, getClientAccessUrl } = createHarness({ protocol: WebPubSubJsonProtocol() });
+    await client.start();
+    getClientAccessUrl.mockRejectedValueOnce(new Error('negotiate failed')).mockResolvedValueOnce('not a url');
+
+    service.last.serverClose(1006);
+    await vi.advanceTimersByTimeAsync(3 * 1_200);
+
+    const errors = argsOf('error').map(({ error }) => error);
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatchObject({ name: 'ConnectionError', code: 'NETWORK_ERROR' });
+    expect((errors[0]?.cause as Error).message).toBe('negotiate failed');
+    expect(errors[1]).toMatchObject({ name: 'ConfigError', code: 'INVALID_ARGUMENT', field: 'getClientAccessUrl' });
+    expect(argsOf('connected')).toHaveLength(2);
+    client.stop();
+  });
+
+  it('emit one error per rejected upgrade within maxRetries', async () => {
+    const { client, service, argsOf, names } = createHarness({
+      protocol: WebPubSubJsonProtocol(),
+      reconnectRetryOptions: { maxRetries: 3 },
+    });
+    await client.start();
+    service.newSocketBehavior = 'fail';
+    service.failStatus = 401;
+
+    service.last.serverClose(1006);
+    await vi.advanceTimersByTimeAsync(10_000);
+
+    const errors = argsOf('error').map(({ error }) => error as ConnectionError);
+    // The first attempt and its 3 retries.
+    expect(errors).toHaveLength(4);
+    expect(errors.map((error) => error.status)).toEqual([401, 401, 401, 401]);
+    expect(names().slice(-2)).toEqual(['error', 'stopped']);
+  });
+
+  it('stop after 401 with a fixed URL', async () => {
+    const service = new (await import('./helpers/fake-service.js')).FakeService();
+    const client = new WebPubSubClient('ws://127.0.0.1:9/client/hubs/chat?access_token=t', {
+      webSocketFactory: service.factory,
+      protocol: WebPubSubJsonProtocol(),
+    });
+    const names: string[] = [];
+    const errors: Error[] = [];
+    for (const name of ['connected', 'disconnected', 'error', 'stopped'] as const) client.on(name, () => names.push(name));
+    client.on('error', ({ error }) => errors.push(error));
+    await client.start();
+    service.newSocketBehavior = 'fail';
+    service.failStatus = 401;
+
+    service.last.serverClose(1006);
+    await vi.advanceTimersByTimeAsync(10_000);
+
+    expect(names).toEqual(['connected', 'disconnected', 'error', 'stopped']);
+    expect(errors[0]).toMatchObject({ code: 'NETWORK_ERROR', status: 401 });
+    expect(service.sockets).toHaveLength(2);
+  });
+});
+
+describe('stop during start', () => {
+  it('emits stopped once and rejects start with ABORTED', async () => {
+    const { client, service, names } = createHarness();
+    service.newSocketBehavior = 'hang';
+
+    const starting = client.start().catch((caught: unknown) => caught);
+    await flush();
+    client.stop();
+
+    expect(await starting).toMatchObject({ name: 'ConnectionError', code: 'ABORTED' });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(names()).toEqual(['stopped']);
+    expect(service.sockets).toHaveLength(1);
+  });
+});
+
+describe('upgrade status', () => {
+  it('rejects start with the HTTP status that ws reports', async () => {
+    const { client, service } = createHarness();
+    service.newSocketBehavior = 'fail';
+    service.failStatus = 403;
+
+    const error = (await client.start().catch((caught: unknown) => caught)) as ConnectionError;
+
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error.code).toBe('NETWORK_ERROR');
+    expect(error.status).toBe(403);
+  });
+
+  it('leaves the status unset when the socket does not report it', async () => {
+    const { client, service } = createHarness();
+    service.newSocketBehavior = 'fail';
+
+    const error = (await client.start().catch((caught: unknown) => caught)) as ConnectionError;
+
+    expect(error.code).toBe('NETWORK_ERROR');
+    expect(error.status).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SendMessageError } from '../../src/client/index.js';
-import { createHarness, flush } from './helpers/client-harness.js';
+import { createHarness, flush, passReconnectDelay } from './helpers/client-harness.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -120,7 +120,7 @@ describe('sending while reconnecting', () => {
     await client.start();
     service.newSocketBehavior = 'hang';
     service.last.serverClose(1008);
-    await flush();
+    await passReconnectDelay();
 
     const sent = client.sendToGroup('g', 'hello', 'text');
     await vi.advanceTimersByTimeAsync(500);
@@ -252,4 +252,33 @@ describe('argument checks', () => {
       await expect(call(client)).rejects.toThrow(message);
     });
   }
+});
+
+describe('frame size limit', () => {
+  it('rejects oversized frame before sending', async () => {
+    const { client, service, names } = createHarness();
+    await client.start();
+
+    const error = await client.sendToGroup('g', 'a'.repeat(1_048_576), 'text').catch((caught: unknown) => caught);
+
+    expect(error).toMatchObject({ name: 'ConfigError', code: 'INVALID_ARGUMENT', field: 'content' });
+    expect((error as Error).message).toContain('1048576 bytes');
+    expect(service.last.sentOfType('sendToGroup')).toEqual([]);
+    expect(service.sockets).toHaveLength(1);
+    await expect(client.sendToGroup('g', 'small', 'text')).resolves.toMatchObject({ isDuplicated: false });
+    expect(names()).toEqual(['connected']);
+    client.stop();
+  });
+
+  it('counts UTF-8 bytes of text frames', async () => {
+    const { client, service } = createHarness();
+    await client.start();
+
+    // 400,000 three-byte characters fit in 1 MiB as UTF-16 length but not as UTF-8 bytes.
+    const error = await client.sendEvent('e', '€'.repeat(400_000), 'text', { fireAndForget: true }).catch((caught: unknown) => caught);
+
+    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(service.last.sentOfType('event')).toEqual([]);
+    client.stop();
+  });
 });

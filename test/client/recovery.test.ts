@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SendMessageError, WebPubSubJsonProtocol } from '../../src/client/index.js';
-import { createHarness, flush } from './helpers/client-harness.js';
+import { createHarness, flush, passReconnectDelay } from './helpers/client-harness.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -24,7 +24,7 @@ describe('access URL', () => {
     expect(getClientAccessUrl).toHaveBeenCalledTimes(1);
 
     service.last.serverClose(1008, 'unrecoverable');
-    await flush();
+    await passReconnectDelay();
 
     expect(getClientAccessUrl).toHaveBeenCalledTimes(2);
     expect(service.last.url).toContain('access_token=token2');
@@ -71,10 +71,11 @@ describe('recovery', () => {
     service.recoveryBehavior = 'close';
 
     service.last.serverClose(1006);
-    await flush();
+    await passReconnectDelay();
 
     expect(service.sockets.map((socket) => socket.isRecovery)).toEqual([false, true, false]);
-    expect(argsOf('disconnected')).toMatchObject([{ connectionId: 'conn-1', code: 1008 }]);
+    // The event reports the close of the lost connection, not the refusal of its recovery.
+    expect(argsOf('disconnected')).toMatchObject([{ connectionId: 'conn-1', code: 1006 }]);
     expect(argsOf('connected').map((args) => args.connectionId)).toEqual(['conn-1', 'conn-2']);
     client.stop();
   });
@@ -91,6 +92,7 @@ describe('recovery', () => {
     expect(names()).toEqual(['connected']);
 
     await vi.advanceTimersByTimeAsync(1_500);
+    await passReconnectDelay();
     const attempts = service.sockets.filter((socket) => socket.isRecovery).length;
     expect(attempts).toBeGreaterThanOrEqual(25);
     expect(attempts).toBeLessThanOrEqual(31);
@@ -113,7 +115,7 @@ describe('recovery', () => {
     vi.setSystemTime(Date.now() + 15 * MINUTE);
     service.newSocketBehavior = 'hang';
     service.last.serverClose(1006);
-    await flush();
+    await passReconnectDelay();
 
     expect(await pending).toMatchObject({ code: 'CONNECTION_CLOSED', ackId: 2 });
     expect(service.sockets.some((socket) => socket.isRecovery)).toBe(false);
@@ -143,7 +145,7 @@ describe('recovery', () => {
     service.ackWith = 'never';
 
     service.last.serverClose(1008);
-    await flush();
+    await passReconnectDelay();
     const fresh = service.last;
     expect(fresh.sentOfType('joinGroup').map((frame) => frame.group)).toEqual(['a', 'b']);
     expect(argsOf('connected')).toHaveLength(1);
@@ -162,7 +164,7 @@ describe('recovery', () => {
     service.ackWith = () => ({ name: 'Forbidden', message: 'no role' });
 
     service.last.serverClose(1008);
-    await flush();
+    await passReconnectDelay();
 
     expect(argsOf('rejoin-group-failed')).toHaveLength(1);
     expect(argsOf('rejoin-group-failed')[0]?.group).toBe('g');
@@ -170,7 +172,7 @@ describe('recovery', () => {
     expect(argsOf('connected')).toHaveLength(2);
 
     service.last.serverClose(1008);
-    await flush();
+    await passReconnectDelay();
     expect(service.last.sentOfType('joinGroup')).toEqual([]);
     client.stop();
   });
@@ -266,7 +268,7 @@ describe('sequence ids', () => {
     service.sendServerMessage('old', 7);
 
     service.last.serverClose(1008);
-    await flush();
+    await passReconnectDelay();
     service.sendServerMessage('new', 1);
 
     expect(argsOf('server-message').map(({ message }) => message.data)).toEqual(['old', 'new']);
@@ -280,7 +282,7 @@ describe('sequence ids', () => {
     service.newSocketBehavior = 'hang';
 
     service.last.serverClose(1008);
-    await flush();
+    await passReconnectDelay();
     const fresh = service.last;
     fresh.open(fresh.requestedProtocol);
     fresh.receive({ type: 'system', event: 'connected', connectionId: 'c2', userId: 'u', reconnectionToken: 't2' });
@@ -318,6 +320,97 @@ describe('errors of dropped operations', () => {
     const error = await sent.catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SendMessageError);
     expect((error as SendMessageError).ackId).toBe(42);
+    client.stop();
+  });
+});
+
+describe('recovery confirmation', () => {
+  it('retries closed recovery sockets once a second', async () => {
+    const { client, service, names, argsOf } = createHarness();
+    await client.start();
+    service.recoveryBehavior = 'close';
+    service.recoveryCloseCode = 1011;
+
+    service.last.serverClose(1006);
+    await vi.advanceTimersByTimeAsync(10_000);
+
+    const recoveries = () => service.sockets.filter((socket) => socket.isRecovery).length;
+    expect(recoveries()).toBeGreaterThanOrEqual(9);
+    expect(recoveries()).toBeLessThanOrEqual(11);
+    expect(names()).toEqual(['connected']);
+
+    await vi.advanceTimersByTimeAsync(20_500);
+    await passReconnectDelay();
+
+    expect(recoveries()).toBeLessThanOrEqual(31);
+    expect(argsOf('disconnected')).toMatchObject([{ connectionId: 'conn-1', code: 1006 }]);
+    expect(argsOf('connected').map((args) => args.connectionId)).toEqual(['conn-1', 'conn-2']);
+    client.stop();
+  });
+
+  it('abandons a silent recovery socket', async () => {
+    const { client, service, names, argsOf, getClientAccessUrl } = createHarness();
+    await client.start();
+    await client.joinGroup('g');
+    service.recoveryBehavior = 'silent';
+
+    service.last.serverClose(1006);
+    await flush();
+    const firstRecovery = service.last;
+    expect(firstRecovery.isRecovery).toBe(true);
+    expect(firstRecovery.sentOfType('ping')).toHaveLength(1);
+
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(firstRecovery.closeCalls).toHaveLength(1);
+    expect(names()).toEqual(['connected']);
+
+    await vi.advanceTimersByTimeAsync(25_000);
+    await passReconnectDelay();
+
+    const recoveries = service.sockets.filter((socket) => socket.isRecovery);
+    expect(recoveries.length).toBeGreaterThanOrEqual(4);
+    expect(recoveries.length).toBeLessThanOrEqual(6);
+    expect(getClientAccessUrl).toHaveBeenCalledTimes(2);
+    expect(service.last.sentOfType('joinGroup')).toMatchObject([{ group: 'g' }]);
+    expect(argsOf('connected').map((args) => args.connectionId)).toEqual(['conn-1', 'conn-2']);
+    expect(names()).toEqual(['connected', 'disconnected', 'connected']);
+    client.stop();
+  });
+
+  it('measures window from the original drop', async () => {
+    const { client, service, argsOf } = createHarness();
+    await client.start();
+
+    service.last.serverClose(1006);
+    await flush();
+    // Each recovered connection is lost 2 s later; the fifteenth loss comes 30 s after the drop.
+    for (let loss = 0; loss < 15; loss++) {
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(service.last.isRecovery).toBe(true);
+      expect(argsOf('disconnected')).toEqual([]);
+      service.last.serverClose(1006);
+    }
+    await passReconnectDelay();
+
+    expect(service.last.isRecovery).toBe(false);
+    expect(argsOf('disconnected')).toHaveLength(1);
+    expect(argsOf('connected').map((args) => args.connectionId)).toEqual(['conn-1', 'conn-2']);
+    client.stop();
+  });
+
+  it('is skipped after a disconnected message', async () => {
+    const { client, service, argsOf } = createHarness();
+    await client.start();
+
+    service.last.receive({ type: 'system', event: 'disconnected', message: 'closed by the application' });
+    service.last.serverClose(1000, 'bye');
+    await passReconnectDelay();
+
+    expect(service.sockets.filter((socket) => socket.isRecovery)).toEqual([]);
+    expect(argsOf('disconnected')).toEqual([
+      { connectionId: 'conn-1', code: 1000, reason: 'bye', message: { kind: 'disconnected', message: 'closed by the application' } },
+    ]);
+    expect(argsOf('connected')).toHaveLength(2);
     client.stop();
   });
 });

@@ -63,6 +63,14 @@ export function createHarness(options: WebPubSubClientOptions = {}, serviceOptio
   };
 }
 
+/** Upper bound of the default reconnect delay: 1000 ms plus 20 % jitter. */
+export const RECONNECT_DELAY_MAX_MS = 1_200;
+
+/** Advances the fake clock past the default reconnect delay, so that the next attempt has run. */
+export async function passReconnectDelay(): Promise<void> {
+  await vi.advanceTimersByTimeAsync(RECONNECT_DELAY_MAX_MS);
+}
+
 /** Runs pending microtasks and timers due now. */
 export async function flush(): Promise<void> {
   await vi.advanceTimersByTimeAsync(0);

@@ -85,10 +85,14 @@ export class FakeSocket implements WebSocketLike {
     this.#emit('close', { code, reason });
   }
 
-  /** Fails like a rejected upgrade: an error event, then close 1006. */
-  fail(): void {
+  /**
+   * Fails like a rejected upgrade: an error event, then close 1006. With `status`, the error
+   * carries the message of the `ws` package for an HTTP response other than 101.
+   */
+  fail(status?: number): void {
     this.readyState = 3;
-    this.#emit('error', { error: new Error('upgrade rejected') });
+    const message = status === undefined ? 'upgrade rejected' : `Unexpected server response: ${status}`;
+    this.#emit('error', { error: new Error(message) });
     this.#emit('close', { code: 1006, reason: '' });
   }
 
@@ -116,8 +120,15 @@ export class FakeService {
   readonly sockets: FakeSocket[] = [];
   /** Outcome of a new socket: accepted, failed (error and 1006), or left pending. */
   newSocketBehavior: 'accept' | 'fail' | 'hang' = 'accept';
-  /** Outcome of a recovery socket: accepted, closed with 1008 after opening, or failed. */
-  recoveryBehavior: 'accept' | 'close' | 'fail' = 'accept';
+  /**
+   * Outcome of a recovery socket: accepted, closed with `recoveryCloseCode` after opening,
+   * failed, or accepted with no frame ever sent on it.
+   */
+  recoveryBehavior: 'accept' | 'close' | 'fail' | 'silent' = 'accept';
+  /** Close code of a recovery socket with `recoveryBehavior` `close`. */
+  recoveryCloseCode = 1008;
+  /** HTTP status of failed new sockets, reported as the `ws` package reports it. */
+  failStatus: number | undefined;
   answerPings = true;
   /** Acks frames that carry an ackId. A function returns the error, or null for success. */
   ackWith: ((frame: Record<string, unknown>) => { name: string; message: string } | null) | 'never' = () => null;
@@ -126,6 +137,7 @@ export class FakeService {
   connectionCount = 0;
   readonly #processedAckIds = new Map<string, Set<number>>();
   readonly #connectionIds = new WeakMap<FakeSocket, string>();
+  readonly #silentSockets = new WeakSet<FakeSocket>();
 
   constructor(private readonly options: FakeServiceOptions = {}) {}
 
@@ -162,12 +174,13 @@ export class FakeService {
 
     if (socket.isRecovery) {
       if (this.recoveryBehavior === 'fail') return socket.fail();
+      if (this.recoveryBehavior === 'silent') this.#silentSockets.add(socket);
       socket.open(protocol);
-      if (this.recoveryBehavior === 'close') socket.serverClose(1008, 'The connection cannot be recovered');
+      if (this.recoveryBehavior === 'close') socket.serverClose(this.recoveryCloseCode, 'The connection cannot be recovered');
       return;
     }
 
-    if (this.newSocketBehavior === 'fail') return socket.fail();
+    if (this.newSocketBehavior === 'fail') return socket.fail(this.failStatus);
     if (this.newSocketBehavior === 'hang') return;
 
     this.connectionCount += 1;
@@ -184,6 +197,8 @@ export class FakeService {
   }
 
   #onFrame(socket: FakeSocket, frame: Record<string, unknown>): void {
+    if (this.#silentSockets.has(socket)) return;
+
     if (frame.type === 'ping' && this.answerPings) {
       queueMicrotask(() => socket.receive({ type: 'pong' }));
       return;

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 
-/** The same Worker entry, importing the service client from `specifier`. */
+/** Build the Worker entry source, importing the service client from `specifier`. */
 function workerEntry(specifier) {
   return `
     import { WebPubSubServiceClient } from ${JSON.stringify(specifier)};

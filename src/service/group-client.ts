@@ -17,10 +17,10 @@ import { sendMessage } from './send.js';
 import { assertGroupName, assertNonEmpty } from './validation.js';
 
 /**
- * A group of a hub. Operations that fail throw `RestError` when the service returns an error
- * status, `RequestError` when no response arrives (network error, timeout or abort), and
- * `ConfigError` for an invalid argument or an operation that the pinned api-version lacks, in
- * which case nothing is sent.
+ * A group of a hub. A failed operation throws `RestError` when the service returns an error
+ * status, and `RequestError` when no response arrives (network error, timeout or abort). An
+ * invalid argument, or an operation that the pinned api-version lacks, throws `ConfigError`
+ * before anything is sent.
  *
  * @example
  * ```ts

@@ -29,11 +29,11 @@ export interface GetTokenOptions {
  * Anything that issues Microsoft Entra ID access tokens, such as `DefaultAzureCredential` of
  * `@azure/identity` on Node or {@link ClientSecretCredential} on any runtime.
  *
- * Note: the service client caches the token it gets and requests a new one 2 minutes before it expires
- * (or after `refreshAfterTimestamp`). While the cached token is still valid, one caller refreshes
- * and the others keep using it. The cache stores token values only, never a pending `getToken`
- * promise, because on Cloudflare Workers a promise started for one request must not be awaited
- * by another; so callers that find no valid token at all each call `getToken`.
+ * Note: the service client caches the token it gets and requests a new one 2 minutes before it
+ * expires (or after `refreshAfterTimestamp`). While the cached token is still valid, one caller
+ * refreshes and the others keep using it. The cache stores token values only, never a pending
+ * `getToken` promise, because on Cloudflare Workers a promise started for one request must not
+ * be awaited by another. So callers that find no valid token at all each call `getToken`.
  *
  * @example
  * ```ts

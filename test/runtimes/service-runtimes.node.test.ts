@@ -1,8 +1,8 @@
 /**
- * The service client and the event handler outside Node: in Deno with network access to loopback
- * only (no env, sys or read permission, so nothing may sniff the platform), in Bun, in workerd
- * through Miniflare with and without the nodejs_compat flag, and in the edge-runtime sandbox,
- * where `process` and `require` do not exist. Each runs the same scenarios: the service client against a live emulator, and
+ * The service client and the event handler outside Node. Deno runs them with network access to
+ * loopback only, and no env, sys or read permission, so nothing may sniff the platform. Bun runs
+ * them too, workerd runs them through Miniflare with and without the nodejs_compat flag, and the
+ * edge-runtime sandbox runs them where `process` and `require` do not exist. Each runs the same scenarios: the service client against a live emulator, and
  * the event handler on signed and forged requests.
  */
 import { execFile } from 'node:child_process';

@@ -6,7 +6,7 @@
  * access key string (https://learn.microsoft.com/azure/azure-web-pubsub/reference-cloud-events).
  */
 
-import { hmacSha256, importHmacKey, timingSafeEqual, toHex } from '../internal/hmac.js';
+import { HmacKeyCache, hmacSha256, timingSafeEqual, toHex } from '../internal/hmac.js';
 import type { AccessKeyReader } from './access-keys.js';
 
 // Enough for the primary and secondary key of a few resources, while a key source that changes
@@ -27,9 +27,7 @@ export function parseSignatureHeader(header: string): string[] {
 /** Checks `ce-signature` against the keys of an {@link AccessKeyReader}. */
 export class SignatureVerifier {
   readonly #readKeys: AccessKeyReader;
-  // Resolved keys only: a pending import started for one Workers request must not be awaited by
-  // another.
-  readonly #keys = new Map<string, CryptoKey>();
+  readonly #keys = new HmacKeyCache(MAX_CACHED_KEYS);
 
   constructor(readKeys: AccessKeyReader) {
     this.#readKeys = readKeys;
@@ -49,7 +47,7 @@ export class SignatureVerifier {
 
     let isValid = false;
     for (const secret of secrets) {
-      const key = await this.#importKey(secret);
+      const key = await this.#keys.get(secret);
       const expected = `sha256=${toHex(await hmacSha256(key, connectionId))}`;
       for (const entry of entries) {
         if (timingSafeEqual(entry, expected)) isValid = true;
@@ -57,19 +55,5 @@ export class SignatureVerifier {
     }
 
     return isValid;
-  }
-
-  async #importKey(secret: string): Promise<CryptoKey> {
-    const cached = this.#keys.get(secret);
-    if (cached !== undefined) return cached;
-
-    const key = await importHmacKey(secret);
-    if (this.#keys.size >= MAX_CACHED_KEYS) {
-      const oldest = this.#keys.keys().next().value;
-      if (oldest !== undefined) this.#keys.delete(oldest);
-    }
-
-    this.#keys.set(secret, key);
-    return key;
   }
 }

@@ -38,20 +38,33 @@ export function timingSafeEqual(left: string, right: string): boolean {
 }
 
 /**
- * Cache of one imported key per secret. It stores resolved `CryptoKey` values, never pending
- * promises, because a promise created while serving one Workers request must not be awaited by
- * another.
+ * Cache of imported keys by secret, holding at most `maxKeys` and dropping the oldest first, so
+ * a key source that changes on every request cannot grow it without bound. It stores resolved
+ * `CryptoKey` values, never pending promises, because a promise created while serving one Workers
+ * request must not be awaited by another.
  */
 export class HmacKeyCache {
-  #secret: string | undefined;
-  #key: CryptoKey | undefined;
+  readonly #maxKeys: number;
+  readonly #keys = new Map<string, CryptoKey>();
 
-  /** Return the key for `secret`, importing it only when the secret changed. */
+  /** @param maxKeys - keys kept at once; 1 keeps only the most recent secret. */
+  constructor(maxKeys = 1) {
+    this.#maxKeys = maxKeys;
+  }
+
+  /** Return the key for `secret`, importing it only when it is not cached. */
   async get(secret: string): Promise<CryptoKey> {
-    if (this.#key !== undefined && this.#secret === secret) return this.#key;
+    const cached = this.#keys.get(secret);
+    if (cached !== undefined) return cached;
+
     const key = await importHmacKey(secret);
-    this.#secret = secret;
-    this.#key = key;
+    while (this.#keys.size >= this.#maxKeys) {
+      const oldest = this.#keys.keys().next().value;
+      if (oldest === undefined) break;
+      this.#keys.delete(oldest);
+    }
+
+    this.#keys.set(secret, key);
     return key;
   }
 }

@@ -6,33 +6,30 @@
  * the event handler on signed and forged requests.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { EdgeRuntime } from 'edge-runtime';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
+import { createDenoRunner, ROOT, type DenoRunner } from './deno.js';
 import type { HandlerScenarioResult, ServiceScenarioResult } from './service-scenario.js';
 
 const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCENARIO = join(ROOT, 'test/runtimes/service-scenario.ts');
 
 let emulator: Emulator;
-let denoDir: string;
+let deno: DenoRunner;
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, log: () => {} });
-  denoDir = await mkdtemp(join(tmpdir(), 'webpubsub-deno-'));
+  deno = await createDenoRunner();
 });
 
 afterAll(async () => {
   await emulator.close();
-  await rm(denoDir, { recursive: true, force: true });
+  await deno.dispose();
 });
 
 function expectScenarioPassed(result: ServiceScenarioResult): void {
@@ -97,11 +94,14 @@ describe('service client and handler runtimes', () => {
   });
 
   it('runs in Deno with loopback network access only', async () => {
-    const { stdout } = await run(
-      join(ROOT, 'node_modules/.bin/deno'),
-      ['run', '--no-config', '--sloppy-imports', '--allow-net=127.0.0.1', 'test/runtimes/service-runtime-main.ts', emulator.connectionString],
-      { cwd: ROOT, timeout: 60_000, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', DENO_DIR: denoDir, NO_COLOR: '1' } },
-    );
+    const { stdout } = await deno.run([
+      'run',
+      '--no-config',
+      '--sloppy-imports',
+      '--allow-net=127.0.0.1',
+      'test/runtimes/service-runtime-main.ts',
+      emulator.connectionString,
+    ]);
     expectScenariosPassed(JSON.parse(stdout.trim().split('\n').at(-1)!));
   }, 90_000);
 

@@ -8,15 +8,12 @@ import { WebPubSubClient, type OnServerDataMessageArgs } from '@azure/web-pubsub
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { unstable_startWorker } from 'wrangler';
 import type { LogEntry } from '../../emulator/log.js';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
 import { JSON_SUBPROTOCOL, TestClient, clientToken, clientUrl } from '../emulator/helpers.js';
+import { startExampleWorker, type DevWorker } from './example-worker.js';
 
-const REPOSITORY_ROOT = new URL('../../', import.meta.url);
 const WAIT_MS = 10_000;
-
-type DevWorker = Awaited<ReturnType<typeof unstable_startWorker>>;
 
 let emulator: Emulator;
 let worker: DevWorker;
@@ -33,10 +30,6 @@ async function findFreePort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  // Keeps wrangler on loopback: no `cf` object download and no usage metrics.
-  process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
-  process.env.WRANGLER_SEND_METRICS = 'false';
-
   // The emulator needs the Worker's URL for its upstream and the Worker needs the emulator's
   // connection string, so the Worker port is chosen first.
   const workerPort = await findFreePort();
@@ -45,22 +38,7 @@ beforeAll(async () => {
     log: (entry) => logs.push(entry),
     upstream: { urlTemplate: `http://127.0.0.1:${workerPort}/eventhandler` },
   });
-  worker = await unstable_startWorker({
-    config: new URL('wrangler.toml', REPOSITORY_ROOT).pathname,
-    bindings: { WEBPUBSUB_CONNECTION_STRING: { type: 'plain_text', value: emulator.connectionString } },
-    sendMetrics: false,
-    dev: {
-      server: { hostname: '127.0.0.1', port: workerPort },
-      inspector: false,
-      remote: false,
-      watch: false,
-      persist: false,
-      logLevel: 'warn',
-      enableContainers: false,
-    },
-  });
-  await worker.ready;
-  workerUrl = (await worker.url).origin;
+  ({ worker, url: workerUrl } = await startExampleWorker(emulator.connectionString, workerPort));
 }, 60_000);
 
 afterAll(async () => {

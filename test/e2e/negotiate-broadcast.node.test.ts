@@ -6,40 +6,18 @@
 
 import { WebPubSubClient, type OnServerDataMessageArgs } from '@azure/web-pubsub-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unstable_startWorker } from 'wrangler';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
+import { startExampleWorker, type DevWorker } from './example-worker.js';
 
-const REPOSITORY_ROOT = new URL('../../', import.meta.url);
 const WAIT_MS = 10_000;
-
-type DevWorker = Awaited<ReturnType<typeof unstable_startWorker>>;
 
 let emulator: Emulator;
 let worker: DevWorker;
 let workerUrl: string;
 
 beforeAll(async () => {
-  // Keeps wrangler on loopback: no `cf` object download and no usage metrics.
-  process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
-  process.env.WRANGLER_SEND_METRICS = 'false';
-
   emulator = await startEmulator({ port: 0, log: () => {} });
-  worker = await unstable_startWorker({
-    config: new URL('wrangler.toml', REPOSITORY_ROOT).pathname,
-    bindings: { WEBPUBSUB_CONNECTION_STRING: { type: 'plain_text', value: emulator.connectionString } },
-    sendMetrics: false,
-    dev: {
-      server: { hostname: '127.0.0.1', port: 0 },
-      inspector: false,
-      remote: false,
-      watch: false,
-      persist: false,
-      logLevel: 'warn',
-      enableContainers: false,
-    },
-  });
-  await worker.ready;
-  workerUrl = (await worker.url).origin;
+  ({ worker, url: workerUrl } = await startExampleWorker(emulator.connectionString));
 }, 60_000);
 
 afterAll(async () => {

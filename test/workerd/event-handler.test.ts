@@ -6,6 +6,7 @@
 
 import { env, exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { openFrameSocket, type FrameSocket } from './frame-socket.js';
 
 interface TestBindings {
   WEBPUBSUB_CONNECTION_STRING: string;
@@ -13,9 +14,7 @@ interface TestBindings {
 }
 
 const bindings = env as unknown as TestBindings;
-const SUBPROTOCOL = 'json.webpubsub.azure.v1';
 const ORIGIN = 'emulator.test';
-const WAIT_MS = 5_000;
 
 // The key comes from the bound connection string, so that no Node module of the emulator has to
 // load inside workerd.
@@ -288,44 +287,11 @@ describe('requests that are not events', () => {
   });
 });
 
-interface Listener {
-  socket: WebSocket;
-  waitFor(predicate: (frame: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
-}
+type Listener = FrameSocket;
 
 /** Connects a client from workerd to the emulator, in `group`, through the Worker's /negotiate. */
 async function connectListener(userId: string, group: string): Promise<Listener> {
   const negotiate = await exports.default.fetch(new Request(`http://worker.test/negotiate?userId=${userId}&groups=${group}`));
   const { url } = (await negotiate.json()) as { url: string };
-  const response = await fetch(url.replace(/^ws/, 'http'), { headers: { Upgrade: 'websocket', 'Sec-WebSocket-Protocol': SUBPROTOCOL } });
-  expect(response.status).toBe(101);
-
-  const socket = response.webSocket!;
-  const frames: Array<Record<string, unknown>> = [];
-  const waiters = new Set<() => void>();
-  socket.addEventListener('message', (event) => {
-    frames.push(JSON.parse(event.data as string));
-    for (const wake of waiters) wake();
-  });
-  socket.accept();
-
-  const waitFor = (predicate: (frame: Record<string, unknown>) => boolean) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`No matching frame within ${WAIT_MS} ms; received ${JSON.stringify(frames)}`));
-      }, WAIT_MS);
-      const check = () => {
-        const frame = frames.find(predicate);
-        if (!frame) return;
-        clearTimeout(timer);
-        waiters.delete(check);
-        resolve(frame);
-      };
-      waiters.add(check);
-      check();
-    });
-
-  await waitFor((frame) => frame.type === 'system' && frame.event === 'connected');
-  return { socket, waitFor };
+  return openFrameSocket(url, userId);
 }

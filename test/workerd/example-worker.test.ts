@@ -7,6 +7,7 @@ import { env, exports } from 'cloudflare:workers';
 import { decodeJwt, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import worker from '../../worker-example/src/index.js';
+import { openFrameSocket, type FrameSocket } from './frame-socket.js';
 
 interface TestBindings {
   WEBPUBSUB_CONNECTION_STRING: string;
@@ -19,9 +20,7 @@ interface ErrorBody {
 }
 
 const bindings = env as unknown as TestBindings;
-const SUBPROTOCOL = 'json.webpubsub.azure.v1';
 const CLIENT_ROLES = ['webpubsub.joinLeaveGroup', 'webpubsub.sendToGroup'];
-const WAIT_MS = 5_000;
 
 // The key comes from the bound connection string, so that no Node module of the emulator has to
 // load inside workerd.
@@ -283,49 +282,10 @@ describe('error log', () => {
   });
 });
 
-/** A WebSocket client that workerd opened to the emulator, with the frames it received. */
-interface TestClient {
-  socket: WebSocket;
-  frames: Array<Record<string, unknown>>;
-  waitFor(predicate: (frame: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
-}
+type TestClient = FrameSocket;
 
 async function connectClient(userId: string): Promise<TestClient> {
-  const url = await negotiateUrl(`userId=${userId}`);
-  const response = await fetch(url.replace(/^ws/, 'http'), {
-    headers: { Upgrade: 'websocket', 'Sec-WebSocket-Protocol': SUBPROTOCOL },
-  });
-  expect(response.status).toBe(101);
-  expect(response.headers.get('Sec-WebSocket-Protocol')).toBe(SUBPROTOCOL);
-
-  const socket = response.webSocket!;
-  const frames: Array<Record<string, unknown>> = [];
-  const waiters = new Set<() => void>();
-  socket.addEventListener('message', (event) => {
-    frames.push(JSON.parse(event.data as string));
-    for (const wake of waiters) wake();
-  });
-  socket.accept();
-
-  const waitFor = (predicate: (frame: Record<string, unknown>) => boolean) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`No matching frame for ${userId} within ${WAIT_MS} ms; received ${JSON.stringify(frames)}`));
-      }, WAIT_MS);
-      const check = () => {
-        const frame = frames.find(predicate);
-        if (!frame) return;
-        clearTimeout(timer);
-        waiters.delete(check);
-        resolve(frame);
-      };
-      waiters.add(check);
-      check();
-    });
-
-  await waitFor((frame) => frame.type === 'system' && frame.event === 'connected');
-  return { socket, frames, waitFor };
+  return openFrameSocket(await negotiateUrl(`userId=${userId}`), userId);
 }
 
 /** Data of the messages that carry `tag`, which distinguishes them from other tests' broadcasts. */

@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 // Test files named *.test.ts under test/service, test/handler and test/internal use only web
 // APIs and run in both Node and workerd. *.node.test.ts files need Node (official SDKs, sockets, child processes).
-// test/workerd holds tests that only make sense inside workerd.
+// test/workerd contains tests that only make sense inside workerd.
 const PORTABLE = ['test/service/**/*.test.ts', 'test/handler/**/*.test.ts', 'test/internal/**/*.test.ts'];
 const NODE_ONLY = '**/*.node.test.ts';
 

@@ -138,7 +138,7 @@ function deliverToAll(connections, query, payload) {
   }
 
   const excluded = new Set(query.getAll('excluded'));
-  // The filter was parsed when the query was validated, so it cannot fail here.
+  // Query validation already parsed the filter, so parsing it again here cannot fail.
   for (const connection of filterConnections(connections, query.get('filter'))) {
     if (!excluded.has(connection.id)) {
       connection.deliver(FROM_SERVER, payload);

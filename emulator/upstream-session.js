@@ -176,8 +176,8 @@ export class UpstreamSession {
         groups: [...new Set([...tokenIdentity.groups, ...(response.groups ?? [])])],
       };
       // NOTE: the reference for the connect event states that the service drops a connection
-      // that has no user id from either the token or the response. The status it answers with
-      // is not documented. The emulator rejects the upgrade with 401.
+      // that has no user id from either the token or the response. The status it returns is not
+      // documented. The emulator rejects the upgrade with 401.
       if (identity.userId === null) {
         const text =
           'The connection has no user id: the token has no "sub" claim and the connect ' +

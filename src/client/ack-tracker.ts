@@ -39,7 +39,7 @@ export class AckTracker {
 
   /**
    * Waits for the ack of `ackId`. Two calls with the same ackId share one ack. Aborting `signal`
-   * rejects this call with an `ABORTED` error and forgets the entry once no call waits for it.
+   * rejects this call with an `ABORTED` error, and the entry is removed once no call waits for it.
    */
   wait(ackId: number, signal?: AbortSignal): Promise<WebPubSubResult> {
     const entry = this.#pending.get(ackId) ?? this.#register(ackId);

@@ -4,6 +4,7 @@
  * reconnects; `lifecycle.ts` replaces it when it closes.
  */
 
+import { isArrayBuffer, toArrayBuffer } from '../internal/binary.js';
 import { ConfigError } from '../errors.js';
 import { ConnectionError, ProtocolError } from './errors.js';
 import { KeepAlive, type KeepAliveTiming } from './keepalive.js';
@@ -400,12 +401,8 @@ function toFrame(data: unknown): string | ArrayBuffer {
     return data;
   }
 
-  if (ArrayBuffer.isView(data)) {
-    return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
-  }
-
-  if (Object.prototype.toString.call(data) === '[object ArrayBuffer]') {
-    return data as ArrayBuffer;
+  if (isArrayBuffer(data) || ArrayBuffer.isView(data)) {
+    return toArrayBuffer(data);
   }
 
   throw new TypeError('A frame arrived as neither text nor an ArrayBuffer; set binaryType to "arraybuffer".');

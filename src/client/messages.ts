@@ -132,7 +132,7 @@ export interface SequenceAckMessage {
   sequenceId: number;
 }
 
-/** Keepalive probe; the service answers with a pong. */
+/** Keepalive probe. The service replies with a pong. */
 export interface PingMessage {
   readonly kind: 'ping';
 }

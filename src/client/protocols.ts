@@ -5,6 +5,7 @@
  */
 
 import { decodeBase64, encodeBase64 } from '../internal/base64.js';
+import { isArrayBuffer } from '../internal/binary.js';
 import type {
   GroupDataMessage,
   JSONTypes,
@@ -226,9 +227,8 @@ function encodeData(dataType: WebPubSubDataType, data: JSONTypes | ArrayBuffer |
 
 /** Views an `ArrayBuffer` or typed array as bytes without copying. */
 export function toBytes(data: unknown): Uint8Array {
-  // The tag check also accepts an ArrayBuffer from another realm, where `instanceof` fails.
-  if (Object.prototype.toString.call(data) === '[object ArrayBuffer]') {
-    return new Uint8Array(data as ArrayBuffer);
+  if (isArrayBuffer(data)) {
+    return new Uint8Array(data);
   }
 
   if (ArrayBuffer.isView(data)) {

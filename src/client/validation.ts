@@ -4,6 +4,7 @@
  * carries the access token.
  */
 
+import { isArrayBuffer, toArrayBuffer } from '../internal/binary.js';
 import { ConfigError, WebPubSubError } from '../errors.js';
 import { ConnectionError } from './errors.js';
 import type { JSONTypes, WebPubSubDataType } from './messages.js';
@@ -115,7 +116,7 @@ export function validateContent(content: unknown, dataType: unknown): asserts da
     throw new ConfigError('content', `Content of dataType 'text' must be a string, got ${typeof content}.`, 'INVALID_ARGUMENT');
   }
 
-  const isBytes = ArrayBuffer.isView(content) || Object.prototype.toString.call(content) === '[object ArrayBuffer]';
+  const isBytes = isArrayBuffer(content) || ArrayBuffer.isView(content);
   if ((dataType === 'binary' || dataType === 'protobuf') && !isBytes) {
     throw new ConfigError('content', `Content of dataType '${dataType}' must be an ArrayBuffer or a typed array.`, 'INVALID_ARGUMENT');
   }
@@ -127,3 +128,17 @@ export function validateContent(content: unknown, dataType: unknown): asserts da
 
 /** Content as the message types declare it, after {@link validateContent}. */
 export type Content = JSONTypes | ArrayBuffer | ArrayBufferView;
+
+/**
+ * Validate `content` for `dataType` and return what goes to the protocol. Bytes become an
+ * `ArrayBuffer` of exactly the viewed range, because protocol objects of
+ * `@azure/web-pubsub-client` accept only `ArrayBuffer`, and a copy keeps a retry from sending
+ * bytes the caller changed after the call.
+ *
+ * @throws {ConfigError} unless `content` fits `dataType`.
+ */
+export function prepareContent(content: Content, dataType: WebPubSubDataType): Content {
+  validateContent(content, dataType);
+  if (dataType === 'binary' || dataType === 'protobuf') return toArrayBuffer(content as ArrayBuffer | ArrayBufferView);
+  return content;
+}

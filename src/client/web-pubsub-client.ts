@@ -22,7 +22,7 @@ import {
   type WebPubSubResult,
 } from './options.js';
 import { Operations } from './operations.js';
-import { toCredential, validateAckId, validateContent, validateName, type Content } from './validation.js';
+import { prepareContent, toCredential, validateAckId, validateName, type Content } from './validation.js';
 
 /**
  * A client connection to an Azure Web PubSub hub: join and leave groups, publish to groups,
@@ -80,10 +80,10 @@ export class WebPubSubClient {
    * Connects to the service. Resolves once the service confirmed the connection and the
    * `connected` event was emitted.
    *
-   * Note: `@azure/web-pubsub-client` resolves as soon as the socket opens; this client waits for
+   * Note: `@azure/web-pubsub-client` resolves as soon as the socket opens. This client waits for
    * the service's `connected` message, so the connection id is known and operations can follow.
-   * A failed first connection is not retried: `reconnectRetryOptions` apply after a connection
-   * was lost.
+   * A failed first connection is not retried, because `reconnectRetryOptions` apply only after a
+   * connection was lost.
    *
    * @param options - `abortSignal` cancels the attempt.
    * @throws {ClientStateError} when the client is not stopped.
@@ -224,15 +224,15 @@ export class WebPubSubClient {
     options: SendToGroupOptions = {},
   ): Promise<WebPubSubResult> {
     validateName('groupName', groupName);
-    validateContent(content, dataType);
+    const data = prepareContent(content, dataType);
     validateAckId(options.ackId);
 
     const noEcho = options.noEcho ?? false;
     if (options.fireAndForget) {
-      return this.#operations.sendWithoutAck({ kind: 'sendToGroup', group: groupName, dataType, data: content, noEcho }, options);
+      return this.#operations.sendWithoutAck({ kind: 'sendToGroup', group: groupName, dataType, data, noEcho }, options);
     }
 
-    return this.#operations.sendWithAck((ackId) => ({ kind: 'sendToGroup', group: groupName, ackId, dataType, data: content, noEcho }), options);
+    return this.#operations.sendWithAck((ackId) => ({ kind: 'sendToGroup', group: groupName, ackId, dataType, data, noEcho }), options);
   }
 
   /**
@@ -258,14 +258,14 @@ export class WebPubSubClient {
     options: SendEventOptions = {},
   ): Promise<WebPubSubResult> {
     validateName('eventName', eventName);
-    validateContent(content, dataType);
+    const data = prepareContent(content, dataType);
     validateAckId(options.ackId);
 
     if (options.fireAndForget) {
-      return this.#operations.sendWithoutAck({ kind: 'sendEvent', event: eventName, dataType, data: content }, options);
+      return this.#operations.sendWithoutAck({ kind: 'sendEvent', event: eventName, dataType, data }, options);
     }
 
-    return this.#operations.sendWithAck((ackId) => ({ kind: 'sendEvent', event: eventName, ackId, dataType, data: content }), options);
+    return this.#operations.sendWithAck((ackId) => ({ kind: 'sendEvent', event: eventName, ackId, dataType, data }), options);
   }
 
   #dispatch(message: WebPubSubMessage): void {

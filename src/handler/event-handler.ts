@@ -236,8 +236,8 @@ export class WebPubSubEventHandler {
     body: Uint8Array,
     contentType: string | null,
   ): Promise<Response> {
-    // Without a callback nobody reads the body, so a body that would not decode must not turn into
-    // a 400, which makes the service close the client's connection.
+    // Without a callback no code reads the body. A body that would not decode must then not turn
+    // into a 400, because a 400 makes the service close the client's connection.
     const handleUserEvent = this.#options.handleUserEvent;
     if (handleUserEvent === undefined) return emptyResponse(204);
     const data = decodeUserEventData(body, contentType, context.eventName);

@@ -98,8 +98,8 @@ export function userEventSuccessResponse(
   const headers: Record<string, string> = {};
   if (stateHeader !== undefined) headers[CONNECTION_STATE_HEADER] = stateHeader;
 
-  // A reply without data is answered like no reply, because any failure status would make the
-  // service close the client's connection.
+  // A reply without data gets the same response as no reply, because any failure status would
+  // make the service close the client's connection.
   if (result === undefined || result.data === undefined) return emptyResponse(204, headers);
 
   const dataType = result.dataType ?? inferDataType(result.data);

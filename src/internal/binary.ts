@@ -18,3 +18,12 @@ export function isBlob(value: unknown): value is Blob {
 export function isBinary(value: unknown): value is ArrayBuffer | ArrayBufferView | Blob {
   return isArrayBuffer(value) || ArrayBuffer.isView(value) || isBlob(value);
 }
+
+/**
+ * Return the bytes of an `ArrayBuffer` or a view as an `ArrayBuffer` of exactly those bytes: the
+ * buffer itself, or a copy of the viewed range.
+ */
+export function toArrayBuffer(data: ArrayBuffer | ArrayBufferView): ArrayBuffer {
+  if (isArrayBuffer(data)) return data;
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer;
+}

@@ -1,6 +1,6 @@
 /**
- * Which data-plane API version first has each operation and option, so that a client pinned to
- * an older version fails before sending instead of getting a 400 from the service.
+ * The first data-plane API version of each operation and option. A client pinned to an older
+ * version then fails before sending instead of getting a 400 from the service.
  *
  * Source: the stable and preview folders of the Web PubSub data-plane specification in
  * Azure/azure-rest-api-specs, `specification/webpubsub/data-plane/WebPubSub`.

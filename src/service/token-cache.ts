@@ -1,9 +1,9 @@
 /**
  * Cache of the Microsoft Entra ID access token of one service client.
  *
- * Rule for concurrent callers: the cache stores token values only, never a pending promise,
- * because a promise started while a Cloudflare Workers isolate serves one request must not be
- * awaited by another request (the first request may end and leave it unresolved). So:
+ * Rule for concurrent callers: the cache stores token values only, never a pending promise. A
+ * promise started while a Cloudflare Workers isolate serves one request must not be awaited by
+ * another request, because the first request may end and leave it unresolved. So:
  * - a cached token that is not yet in its refresh window is returned at once;
  * - inside the refresh window (2 minutes before expiry, or after `refreshAfterTimestamp`), the
  *   first caller refreshes and callers that arrive meanwhile keep using the cached token, which

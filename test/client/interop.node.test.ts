@@ -2,7 +2,7 @@
  * This package's client and the official `@azure/web-pubsub-client` 1.1.0 in one group of the
  * emulator: each receives what the other publishes, with every data type.
  */
-import { WebPubSubClient as OfficialClient } from '@azure/web-pubsub-client';
+import { WebPubSubClient as OfficialClient, WebPubSubJsonReliableProtocol as officialReliableProtocol } from '@azure/web-pubsub-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
 import { accessUrl, createEmulatorClient, waitUntil } from './helpers/emulator-clients.js';
@@ -60,4 +60,26 @@ it('exchanges group messages with the official client', async () => {
 
   ours.client.stop();
   official.stop();
+});
+
+it('sends typed arrays through an official protocol object', async () => {
+  const hub = 'interopProtocol';
+  const roles = ['webpubsub.joinLeaveGroup', 'webpubsub.sendToGroup'];
+  const sender = createEmulatorClient(emulator, hub, { userId: 'sender', roles }, { protocol: officialReliableProtocol() as never });
+  const receiver = createEmulatorClient(emulator, hub, { userId: 'receiver', roles });
+  const received: unknown[] = [];
+  receiver.client.on('group-message', ({ message }) => received.push(message.data));
+
+  await receiver.client.start();
+  await receiver.client.joinGroup('room');
+  await sender.client.start();
+  const backing = new Uint8Array([9, 1, 2, 3, 9]);
+  await sender.client.sendToGroup('room', backing.subarray(1, 4), 'binary');
+  await sender.client.sendEvent('bytes', new DataView(backing.buffer, 2, 2), 'binary');
+  await waitUntil(() => received.length === 1, 5000, 'the binary group message');
+
+  expect([...new Uint8Array(received[0] as ArrayBuffer)]).toEqual([1, 2, 3]);
+
+  sender.client.stop();
+  receiver.client.stop();
 });

@@ -89,13 +89,13 @@ describe('AckTracker', () => {
     const tracker = new AckTracker();
     const controller = new AbortController();
     const aborted = tracker.wait(1, controller.signal);
-    const kept = tracker.wait(1);
+    const remainingWait = tracker.wait(1);
 
     controller.abort();
     await expect(aborted).rejects.toMatchObject({ code: 'ABORTED' });
     tracker.settle({ kind: 'ack', ackId: 1, success: false, error: { name: 'Duplicate', message: '' } });
 
-    await expect(kept).resolves.toEqual({ ackId: 1, isDuplicated: true });
+    await expect(remainingWait).resolves.toEqual({ ackId: 1, isDuplicated: true });
   });
 
   it('rejects every pending wait with the error for its id', async () => {

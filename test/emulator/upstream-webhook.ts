@@ -28,7 +28,7 @@ export type Responder = (request: RecordedRequest) => Reply;
 export const allowAll: Responder = (request) =>
   request.method === 'OPTIONS' ? { status: 200, headers: { 'WebHook-Allowed-Origin': '*' } } : { status: 204 };
 
-/** Passes the abuse-protection request and answers events with `reply`. */
+/** Pass the abuse-protection request and respond to events with `reply`. */
 export function answerEvents(reply: Responder): Responder {
   return (request) => (request.method === 'OPTIONS' ? allowAll(request) : reply(request));
 }

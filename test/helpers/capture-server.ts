@@ -1,9 +1,10 @@
 /**
  * A loopback HTTP server that records each request as it arrived on the wire and responds as
- * the service would on success: 202 for sends, 204 for closes and deletes, 200 for HEAD, PUT,
- * `:addToGroups`, `:removeFromGroups` and `:generateToken` (with a fixed token), and two pages
- * for listing group connections. The record travels back in the `x-capture-record` response
- * header (base64url JSON), so that tests in workerd can read it for HEAD and 204 responses too.
+ * the service would on success. Sends get 202, closes and deletes 204, and HEAD, PUT,
+ * `:addToGroups`, `:removeFromGroups` and `:generateToken` (with a fixed token) get 200. Listing
+ * group connections returns two pages. The record travels back in the `x-capture-record`
+ * response header (base64url JSON), so that tests in workerd can read it for HEAD and 204
+ * responses too.
  *
  * A request with `x-capture-status` gets that status with the `x-capture-body` text instead, so
  * that error mapping can be tested on a real response.

@@ -23,10 +23,10 @@ export interface ScenarioResult {
 
 const TIMEOUT_MS = 10_000;
 
-function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+function withTimeout<T>(promise: Promise<T>, description: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+    timer = setTimeout(() => reject(new Error(`${description} did not happen within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -44,11 +44,19 @@ export async function runClientScenario(client: typeof ClientModule, input: Scen
     result.received.push({ dataType: message.dataType, data, fromUserId: message.fromUserId });
     if (result.received.length === 3) onThirdMessage();
   });
-  for (const each of [subscriber, publisher]) {
-    each.on('connected', ({ userId }) => result.connectedUserIds.push(userId));
+  for (const client of [subscriber, publisher]) {
+    client.on('connected', ({ userId }) => result.connectedUserIds.push(userId));
   }
   const stopped = Promise.all(
-    [subscriber, publisher].map((each) => new Promise<void>((resolve) => each.on('stopped', ({ code }) => (result.stoppedCodes.push(code), resolve())))),
+    [subscriber, publisher].map(
+      (client) =>
+        new Promise<void>((resolve) => {
+          client.on('stopped', ({ code }) => {
+            result.stoppedCodes.push(code);
+            resolve();
+          });
+        }),
+    ),
   );
 
   try {

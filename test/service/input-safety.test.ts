@@ -2,7 +2,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { ConfigError, parseConnectionString, RestError, WebPubSubServiceClient } from '../../src/index.js';
 import { TEST_ACCESS_KEY } from '../fixtures/constants.js';
 
-/** A client whose fetch only counts calls, so a test can show that nothing was sent. */
+/** Create a client whose fetch only records calls, so a test can show that nothing was sent. */
 function countingClient(): { client: WebPubSubServiceClient; calls: string[] } {
   const calls: string[] = [];
   const client = new WebPubSubServiceClient(`Endpoint=https://demo.webpubsub.azure.com;AccessKey=${TEST_ACCESS_KEY}`, 'chat', {

@@ -2,7 +2,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { isWebPubSubError, RequestError, RestError, WebPubSubServiceClient } from '../../src/index.js';
 import { TEST_ACCESS_KEY } from '../fixtures/constants.js';
 
-/** A client of the capture server whose every response has the given status and body. */
+/** Create a client of the capture server whose every response has the given status and body. */
 function failingClient(status: number, body: string, contentType = 'text/plain', seen: string[] = []): WebPubSubServiceClient {
   return new WebPubSubServiceClient(`Endpoint=${inject('captureUrl')};AccessKey=${TEST_ACCESS_KEY}`, 'hub1', {
     fetch: (input, init) => {
